@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class DefpubConfig(AppConfig):
+    name = "defpub"
+    verbose_name = "DefPub"
+
+    def ready(self) -> None:
+        from defpub import checks  # noqa: F401  (registers the pgvector check)

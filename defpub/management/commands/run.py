@@ -1,0 +1,113 @@
+"""`manage.py run`: migrate, then run web (gunicorn), a Celery worker and Celery beat."""
+
+import os
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from defpub.runtime.supervisor import Child, Supervisor
+
+
+class Command(BaseCommand):
+    help = "Run the whole system: web, Celery worker and beat (and the embedded servers)."
+    requires_system_checks = []  # migrate below runs every check, database ones included
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("DEFPUB_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--web-workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
+        )
+        parser.add_argument(
+            "--worker-concurrency", type=int, default=int(os.environ.get("WORKER_CONCURRENCY", "2"))
+        )
+
+    def handle(self, *args, host, port, web_workers, worker_concurrency, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+        run_dir = settings.DEFPUB_HOME / "run"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        python = sys.executable
+        children = [
+            Child(
+                "web",
+                [
+                    python,
+                    "-m",
+                    "gunicorn",
+                    "defpub.wsgi",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    str(web_workers),
+                    "--access-logfile",
+                    "-",
+                    "--graceful-timeout",
+                    "10",
+                ],
+            ),
+            Child(
+                "worker",
+                [
+                    python,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "defpub",
+                    "worker",
+                    "--loglevel",
+                    "INFO",
+                    "--concurrency",
+                    str(worker_concurrency),
+                    "--hostname",
+                    "worker@%h",
+                ],
+            ),
+            Child(
+                "beat",
+                [
+                    python,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "defpub",
+                    "beat",
+                    "--loglevel",
+                    "INFO",
+                    "--schedule",
+                    str(run_dir / "celerybeat-schedule"),
+                ],
+            ),
+        ]
+        supervisor = Supervisor(children, env=self._child_env())
+        supervisor.start()
+        if not supervisor.wait_for_port(host, port):
+            supervisor.stop()
+            raise CommandError("The web server did not come up; see the log above.")
+        shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"DefPub is running at http://{shown_host}:{port}/  (health: /healthz; "
+                "Ctrl-C stops everything)"
+            )
+        )
+        code = supervisor.wait()
+        self.stdout.write("DefPub stopped.")
+        if code:
+            raise CommandError("A process exited unexpectedly; everything was stopped.")
+
+    @staticmethod
+    def _child_env() -> dict[str, str]:
+        env = dict(os.environ)
+        # Children connect to the servers this process attached to; they never start their own.
+        env["DATABASE_URL"] = settings.DATABASE_URL
+        env["REDIS_URL"] = settings.REDIS_URL
+        env["DEFPUB_HOME"] = str(settings.DEFPUB_HOME)
+        env.setdefault("DJANGO_SETTINGS_MODULE", os.environ["DJANGO_SETTINGS_MODULE"])
+        # Served over plain HTTP on this machine unless the operator says there is TLS in front.
+        env.setdefault("DEFPUB_TLS", "0")
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        return env

