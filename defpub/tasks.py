@@ -11,3 +11,11 @@ def heartbeat() -> str:
     now = timezone.now().isoformat()
     cache.set(BEAT_HEARTBEAT_KEY, now, timeout=None)
     return now
+
+
+@shared_task(name="defpub.publish_due")
+def publish_due_task() -> list[str]:
+    """Scheduled by beat every minute: publish approved disclosures whose embargo has passed."""
+    from defpub.services.publication import publish_due
+
+    return publish_due()

@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from defpub import views
+from defpub.views import system
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", system.home, name="home"),
+    path("healthz", system.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("defpub.urls_public")),
+    path("", include("defpub.urls_members")),
 ]

@@ -1,0 +1,53 @@
+"""Guards: every way to reach an organisation's objects goes through here.
+
+They return the object or raise Http404, so a view cannot forget the tenancy check and
+another organisation's objects look exactly like objects that do not exist.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from defpub.models import Disclosure, Membership, Organisation
+
+
+def membership_for(*, user, organisation: Organisation) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, organisation=organisation).first()
+
+
+def organisation_for_member(*, user, slug: str) -> tuple[Organisation, Membership]:
+    membership = (
+        Membership.objects.select_related("organisation")
+        .filter(user_id=user.pk, organisation__slug=slug)
+        .first()
+        if user.is_authenticated
+        else None
+    )
+    if membership is None:
+        raise Http404
+    return membership.organisation, membership
+
+
+def disclosure_for_member(*, user, pk: int) -> tuple[Disclosure, Membership]:
+    if not user.is_authenticated:
+        raise Http404
+    disclosure = (
+        Disclosure.objects.select_related("organisation")
+        .filter(pk=pk, organisation__memberships__user_id=user.pk)
+        .first()
+    )
+    if disclosure is None:
+        raise Http404
+    return disclosure, Membership.objects.get(user_id=user.pk, organisation=disclosure.organisation)
+
+
+def require_admin(membership: Membership) -> None:
+    if not membership.is_admin:
+        raise PermissionDenied(_("Only the organisation's owners and admins may do this."))
+
+
+def require_filer(membership: Membership) -> None:
+    if not membership.can_file:
+        raise PermissionDenied(_("Viewers cannot file or change disclosures."))

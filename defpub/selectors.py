@@ -1,0 +1,77 @@
+"""Reads of published records, for the public pages, feeds and (later) the API."""
+
+from django.conf import settings
+from django.http import Http404
+
+from defpub.canonical import canonical_bytes
+from defpub.models import Attachment, Publication
+
+
+def public_url(path: str, request=None) -> str:
+    """An absolute URL on the public site: DEFPUB_PUBLIC_URL, else the request's host."""
+    if settings.DEFPUB_PUBLIC_URL:
+        return settings.DEFPUB_PUBLIC_URL + path
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return path
+
+
+def publication_by_number(number: str) -> Publication:
+    publication = (
+        Publication.objects.select_related("organisation", "corrects")
+        .filter(number=number.upper())
+        .first()
+    )
+    if publication is None:
+        raise Http404
+    return publication
+
+
+def publication_files(publication: Publication) -> list[Attachment]:
+    """The files whose digests the record names, in the record's order."""
+    by_digest = {a.sha256: a for a in publication.disclosure.attachments.all()}
+    return [by_digest[item["sha256"]] for item in publication.record["attachments"]
+            if item["sha256"] in by_digest]
+
+
+def publication_document(publication: Publication, request=None) -> dict:
+    """What /p/<number>.json serves: the record, its digest, and where things live."""
+    url = public_url(publication.get_absolute_url(), request)
+    return {
+        "number": publication.number,
+        "url": url,
+        "published_at": publication.record["published_at"],
+        "digest": {"algorithm": "sha256", "canonicalization": "RFC 8785",
+                   "value": publication.digest},
+        "record": publication.record,
+        "ledger": {"leaf_index": publication.leaf_index},
+        "corrects": publication.corrects.number if publication.corrects_id else None,
+        "corrected_by": list(publication.corrected_by.values_list("number", flat=True)),
+        "files": [
+            {"sha256": item["sha256"], "name": item["name"],
+             "url": f"{url}/files/{item['sha256']}"}
+            for item in publication.record["attachments"]
+        ],
+        "links": {"html": url, "json": f"{url}.json", "pdf": f"{url}.pdf"},
+    }
+
+
+def citation(publication: Publication, request=None) -> str:
+    """A non-patent-literature citation in the manner of WIPO ST.14."""
+    record = publication.record
+    titles = " / ".join(f"“{t}”" for t in record["title"].values())
+    date = publication.published_at.date()
+    url = public_url(publication.get_absolute_url(), request)
+    return (
+        f"{record['organisation']['name']}: {titles}. DefPub defensive publication "
+        f"{publication.number}, {date:%d %B %Y} ({date.isoformat()}), [online]. "
+        f"Retrieved from the Internet: <URL: {url}>. SHA-256 {publication.digest}."
+    )
+
+
+def recent_publications():
+    return Publication.objects.select_related("organisation").order_by("-published_at", "-id")
+
+
+def record_bytes(publication: Publication) -> bytes:
+    return canonical_bytes(publication.record)

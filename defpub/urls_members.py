@@ -1,0 +1,3 @@
+"""Signed-in pages: accounts, organisations, invitations, filing and approval."""
+
+urlpatterns: list = []

@@ -1,0 +1,100 @@
+"""Public, permanent pages of publications; anyone may read them, nobody may change them."""
+
+import json
+
+from django.contrib.syndication.views import Feed
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from defpub import selectors
+from defpub.publication_pdf import publication_pdf
+
+PERMANENT = "public, max-age=86400, immutable"
+
+
+@require_GET
+def publication_page(request, number: str):
+    publication = selectors.publication_by_number(number)
+    response = render(request, "public/publication.html", {
+        "publication": publication,
+        "record": publication.record,
+        "citation": selectors.citation(publication, request),
+        "files": selectors.publication_files(publication),
+        "corrected_by": publication.corrected_by.order_by("published_at"),
+        "permanent_url": selectors.public_url(publication.get_absolute_url(), request),
+    })
+    return response
+
+
+@require_GET
+def publication_json(request, number: str):
+    publication = selectors.publication_by_number(number)
+    body = json.dumps(selectors.publication_document(publication, request), ensure_ascii=False,
+                      indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def publication_pdf_view(request, number: str):
+    publication = selectors.publication_by_number(number)
+    pdf = publication_pdf(publication, request)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{publication.number}.pdf"'
+    return response
+
+
+@require_GET
+def publication_file(request, number: str, sha256: str):
+    publication = selectors.publication_by_number(number)
+    for attachment in selectors.publication_files(publication):
+        if attachment.sha256 == sha256:
+            response = FileResponse(attachment.file.open("rb"), as_attachment=True,
+                                    filename=attachment.display_name,
+                                    content_type=attachment.media_type)
+            response["X-Content-Type-Options"] = "nosniff"
+            response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+            response["Cache-Control"] = PERMANENT
+            return response
+    raise Http404
+
+
+@require_GET
+def publication_list(request):
+    page = Paginator(selectors.recent_publications(), 25).get_page(request.GET.get("page"))
+    return render(request, "public/publication_list.html", {"page": page})
+
+
+class RecentPublicationsFeed(Feed):
+    feed_type = Atom1Feed
+    title = _("DefPub: recent defensive publications")
+    subtitle = _("Technical disclosures published as prior art")
+    link = "/p/"
+
+    def items(self):
+        return selectors.recent_publications()[:50]
+
+    def item_title(self, item):
+        return f"{item.number}: {' / '.join(item.record['title'].values())}"
+
+    def item_description(self, item):
+        return "\n\n".join(item.record["abstract"].values())
+
+    def item_pubdate(self, item):
+        return item.published_at
+
+    def item_updateddate(self, item):
+        return item.published_at
+
+    def item_author_name(self, item):
+        return item.record["organisation"]["name"]
+
+    def item_guid(self, item):
+        return item.number
+
+    item_guid_is_permalink = False
