@@ -3,7 +3,8 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DEFPUB_HOME=/var/lib/defpub
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends curl libmagic1 \
+    && apt-get install -y --no-install-recommends curl libmagic1 libpango-1.0-0 \
+       libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /var/lib/defpub defpub
 

@@ -1,3 +1,1 @@
-from defpub.celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""DefPub: defensive publications with verifiable dates and prior-art search."""

@@ -7,3 +7,4 @@ class DefpubConfig(AppConfig):
 
     def ready(self) -> None:
         from defpub import checks  # noqa: F401  (registers the pgvector check)
+        from defpub.celery import app  # noqa: F401  (binds @shared_task to our app)

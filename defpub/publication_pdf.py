@@ -8,7 +8,7 @@ from defpub.models import Publication
 from defpub.models.disclosures import AttachmentRole
 from defpub.pdf import Figure, render_publication_pdf
 
-PDF_FORMAT = "v1"  # bump when the layout changes, so kept PDFs are made again
+PDF_FORMAT = "v2"  # bump when the layout changes, so kept PDFs are made again
 
 
 def publication_pdf(publication: Publication, request=None) -> bytes:
@@ -39,7 +39,7 @@ def _render(publication: Publication, request) -> bytes:
             "url": document["url"],
             "organisation": publication.organisation.name,
             "corrects": document["corrects"],
-            "ledger": None,
+            "ledger": document["ledger"],
         },
         record=publication.record,
         canonical_json=selectors.record_bytes(publication),

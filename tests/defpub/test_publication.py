@@ -172,3 +172,15 @@ def test_twenty_concurrent_publishes_get_twenty_consecutive_numbers(org, submitt
     assert sequences == list(range(sequences[0], sequences[0] + 20))
     leaves = sorted(Publication.objects.values_list("leaf_index", flat=True))
     assert leaves == list(range(leaves[0], leaves[0] + 20))
+
+
+def test_admin_shows_publications_read_only(admin_client, org, submitter, admin):
+    publication = file_and_publish(org=org, submitter=submitter, admin=admin)
+
+    page = admin_client.get(f"/admin/defpub/publication/{publication.pk}/change/")
+    assert page.status_code == 200 and publication.number in page.content.decode()
+    assert 'name="_save"' not in page.content.decode()
+    post = admin_client.post(f"/admin/defpub/publication/{publication.pk}/change/",
+                             {"number": "DP-1999-000001"})
+    assert post.status_code == 403
+    assert Publication.objects.get(pk=publication.pk).number == publication.number

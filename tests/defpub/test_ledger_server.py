@@ -1,0 +1,96 @@
+"""The ledger as served: checkpoints, proofs, consistency, and tampering caught."""
+
+import base64
+import hashlib
+
+import pytest
+import rfc8785
+from django.db import connection
+
+from defpub.ledger import merkle
+from defpub.ledger.checkpoint import verify_checkpoint
+from defpub.ledger.services import checkpoint_issue
+from defpub.models import Publication
+from defpub.services.publication import publish_batch
+from tests.factories import DisclosureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def publish(org, count: int) -> list[Publication]:
+    disclosures = [DisclosureFactory(organisation=org, status="approved") for _ in range(count)]
+    return publish_batch(disclosures=disclosures)
+
+
+def b64d(values):
+    return [base64.b64decode(v) for v in values]
+
+
+def test_checkpoints_proofs_and_consistency_verify_end_to_end(client, org):
+    first_batch = publish(org, 5)
+    first = checkpoint_issue()
+    publish(org, 6)
+    second = checkpoint_issue()
+    vkey = client.get("/.well-known/defpub-ledger-key").content.decode().strip()
+
+    note = client.get("/ledger/checkpoint").content.decode()
+    head = verify_checkpoint(note, vkey)
+    assert head.size == second.size == first.size + 6
+    old_note = client.get(f"/ledger/checkpoint?size={first.size}").content.decode()
+    old_head = verify_checkpoint(old_note, vkey)
+
+    target = first_batch[2]
+    proof = client.get(f"/ledger/proof/{target.number}").json()
+    leaf = merkle.leaf_hash(rfc8785.dumps(target.record))
+    assert proof["leaf_hash"] == base64.b64encode(leaf).decode()
+    assert merkle.verify_inclusion(leaf, target.leaf_index, head.size,
+                                   b64d(proof["inclusion_proof"]), head.root)
+
+    link = client.get(f"/ledger/consistency?first={first.size}&second={second.size}").json()
+    assert merkle.verify_consistency(first.size, second.size, b64d(link["proof"]),
+                                     old_head.root, head.root)
+
+
+def test_publication_json_carries_a_proof_that_never_changes(client, org):
+    [publication] = publish(org, 1)
+    document = client.get(f"/p/{publication.number}.json").json()
+    publish(org, 3)
+    checkpoint_issue()
+
+    again = client.get(f"/p/{publication.number}.json").json()
+    assert again == document  # cites its first checkpoint, not the moving head
+    ledger = document["ledger"]
+    assert ledger["tree_size"] == publication.leaf_index + 1
+    page = client.get(f"/p/{publication.number}").content.decode()
+    assert f"Verified in ledger at checkpoint {ledger['tree_size']}" in page
+
+
+def test_a_row_forced_past_the_triggers_is_caught(client, org, django_user_model):
+    [publication] = publish(org, 1)
+    checkpoint_issue()
+    with connection.cursor() as cursor:  # a superuser bypasses triggers this way
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute(
+            "UPDATE defpub_publication SET record = jsonb_set(record, '{title,en}', "
+            "'\"A different invention\"') WHERE id = %s", [publication.pk])
+        cursor.execute("SET session_replication_role = DEFAULT")
+
+    tampered = Publication.objects.get(pk=publication.pk)
+    assert tampered.record["title"]["en"] == "A different invention"
+    recomputed = hashlib.sha256(rfc8785.dumps(tampered.record)).hexdigest()
+    assert recomputed != tampered.digest
+    page = client.get(f"/p/{publication.number}").content.decode()
+    assert "does NOT match leaf" in page and "Verified in ledger" not in page
+
+
+def test_bad_ledger_queries_are_problem_json_not_500(client, org):
+    assert client.get("/ledger/checkpoint").status_code == 404
+    publish(org, 2)
+    checkpoint_issue()
+    for url in ("/ledger/consistency", "/ledger/consistency?first=x",
+                "/ledger/consistency?first=5&second=1", "/ledger/proof/DP-1999-000001",
+                "/ledger/checkpoint?size=999", "/ledger/consistency?first=1&second=999"):
+        response = client.get(url)
+        assert 400 <= response.status_code < 500, url
+        assert response["Content-Type"] == "application/problem+json", url
+        assert response.json()["status"] == response.status_code
