@@ -31,7 +31,6 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from defpub.ledger import merkle  # noqa: E402
 from defpub.ledger.store import (  # noqa: E402
     LedgerAppender,
-    PostgresNodeStore,
     ledger_consistency_proof,
     ledger_inclusion_proof,
     ledger_root,

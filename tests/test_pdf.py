@@ -119,7 +119,7 @@ def sample(*, ledger: dict | None = None, description_en: str | None = None):
 
 LEDGER = {
     "leaf_index": 41,
-    "checkpoint_size": 57,
+    "tree_size": 57,
     "checkpoint": "defpub.example.org/ledger\n57\nq8rTpl1cMjXg5qv0e8Qn5w0Ug2u0m9Gq1m3a4b5c6d8=\n\n"
     "— defpub.example.org/ledger "
     "Az3m4GQ0aEJ1R1L1sB7hZ3xq9a1W8m4t6y2u0i9o8p7l6k5j4h3g2f1d0s9a8q7w==\n",

@@ -48,10 +48,17 @@ def checkpoint_issue() -> LedgerCheckpoint | None:
 
 
 def _timestamp(note: str) -> bytes | None:
-    from defpub.ledger.timestamps import TimestampError, request_timestamp
+    """An RFC 3161 token over the note, checked against DEFPUB_TSA_ROOTS when set."""
+    from pathlib import Path
+
+    from defpub.ledger.timestamps import TimestampError, request_timestamp, verify_timestamp
 
     try:
-        return request_timestamp(note.encode(), tsa_url=settings.DEFPUB_TSA_URL)
+        token = request_timestamp(note.encode(), tsa_url=settings.DEFPUB_TSA_URL)
+        if settings.DEFPUB_TSA_ROOTS:
+            verify_timestamp(token, note.encode(),
+                             roots_pem=[Path(settings.DEFPUB_TSA_ROOTS).read_bytes()])
+        return token
     except TimestampError as error:  # the checkpoint stands without it; the next one retries
         log.warning("no RFC 3161 timestamp for the checkpoint: %s", error)
         return None

@@ -1,5 +1,8 @@
 """Writing disclosures: drafts, files, submission, approval, corrections."""
 
+import contextlib
+import os
+
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -177,6 +180,8 @@ def attachment_add(*, disclosure: Disclosure, by, name: str, content: bytes,
     path = attachment.file.field.generate_filename(attachment, checked.display_name)
     if not storage.exists(path):  # content-addressed: the same bytes are stored once
         storage.save(path, ContentFile(checked.content))
+        with contextlib.suppress(NotImplementedError):  # storages without a local path
+            os.chmod(storage.path(path), 0o444)  # a stored file is never rewritten
     attachment.file.name = path
     attachment.save()
     audit(actor=by, action="attachment.add", target=attachment,

@@ -124,6 +124,7 @@ DEFPUB_LEDGER_KEY_FILE = env("DEFPUB_LEDGER_KEY_FILE", default="")
 DEFPUB_LEDGER_RETIRED_VKEYS = env.list("DEFPUB_LEDGER_RETIRED_VKEYS", default=[])
 DEFPUB_CHECKPOINT_SECONDS = env.int("DEFPUB_CHECKPOINT_SECONDS", default=300)
 DEFPUB_TSA_URL = env("DEFPUB_TSA_URL", default="")  # an RFC 3161 TSA; none by default
+DEFPUB_TSA_ROOTS = env("DEFPUB_TSA_ROOTS", default="")  # PEM bundle the TSA's chain must reach
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -144,7 +145,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = DEFPUB_HOME / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Hashed names, no pre-compression: Brotli over the API docs bundles took a minute per start.
+    "staticfiles": {"BACKEND": "whitenoise.storage.ManifestStaticFilesStorage"},
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=DEFPUB_HOME / "media")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

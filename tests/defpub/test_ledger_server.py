@@ -94,3 +94,32 @@ def test_bad_ledger_queries_are_problem_json_not_500(client, org):
         assert 400 <= response.status_code < 500, url
         assert response["Content-Type"] == "application/problem+json", url
         assert response.json()["status"] == response.status_code
+
+
+def test_checkpoints_carry_an_rfc3161_token_from_the_configured_tsa(client, org, settings,
+                                                                    tmp_path):
+    import shutil
+
+    from defpub.ledger.timestamps import verify_timestamp
+    from tests.ledger.tsa import local_tsa
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the local TSA needs the openssl command-line tool")
+    with local_tsa(tmp_path) as tsa:
+        roots = tmp_path / "roots.pem"
+        roots.write_bytes(tsa.ca_cert_pem)
+        settings.DEFPUB_TSA_URL, settings.DEFPUB_TSA_ROOTS = tsa.url, str(roots)
+        publish(org, 1)
+        checkpoint = checkpoint_issue()
+
+    served = client.get(f"/ledger/checkpoint?size={checkpoint.size}&format=json").json()
+    token = base64.b64decode(served["timestamp_token"])
+    when = verify_timestamp(token, served["note"].encode(), roots_pem=[tsa.ca_cert_pem])
+    assert abs((when - checkpoint.created_at).total_seconds()) < 60
+
+
+def test_a_tsa_outage_does_not_stop_checkpoints(org, settings):
+    settings.DEFPUB_TSA_URL = "http://127.0.0.1:9/"  # discard port: nothing answers
+    publish(org, 1)
+    checkpoint = checkpoint_issue()
+    assert checkpoint is not None and checkpoint.timestamp_token is None
