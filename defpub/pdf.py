@@ -13,37 +13,18 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-import nh3
 from django.template.loader import render_to_string
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
 from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from defpub.fonts import cjk_sans_font
+from defpub.markdown import render_markdown
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "defpub"
 TEMPLATE = "defpub/publication_pdf.html"
 # Image types WeasyPrint draws itself; other attachments are only listed.
 INLINE_IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "image/svg+xml"}
 LANGUAGE_LABELS = {"en": ("English", "en"), "zh": ("中文", "zh-Hans")}
-
-# Print shows links' targets (CSS) but never loads anything user content points at.
-MARKDOWN_TAGS = nh3.ALLOWED_TAGS - {"img", "map", "area"}
-MARKDOWN_URL_SCHEMES = {"http", "https", "mailto"}
-
-
-def _image_as_text(self, tokens, idx, options, env) -> str:
-    """A Markdown image prints as a placeholder: the renderer fetches nothing from users."""
-    token = tokens[idx]
-    alt = escapeHtml(self.renderInlineAsText(token.children or [], options, env))
-    src = escapeHtml(str(token.attrGet("src") or ""))
-    return f"<em>[image: {alt} — {src}]</em>"
-
-
-_markdown = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-_markdown.add_render_rule("image", _image_as_text)
-
 
 @dataclass(frozen=True)
 class Figure:
@@ -120,16 +101,6 @@ def render_publication_pdf(
         )
     document = HTML(string=html, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=fetcher)
     return document.write_pdf(pdf_variant="pdf/a-3b", attachments=attachments)
-
-
-def render_markdown(text: str) -> str:
-    """User Markdown to HTML: raw HTML is escaped by the parser, then nh3 cleans the result."""
-    return nh3.clean(
-        _markdown.render(text),
-        tags=MARKDOWN_TAGS,
-        url_schemes=MARKDOWN_URL_SCHEMES,
-        url_relative="deny",
-    )
 
 
 def _context(publication: dict, record: dict, figures: list[Figure], published_at: datetime):

@@ -98,3 +98,20 @@ def test_the_pdf_is_pdf_a_and_carries_the_record_that_hashes_to_the_digest(clien
     text = "".join(page.extract_text() for page in reader.pages)
     assert publication.number in text
     assert client.get(f"/p/{publication.number}.pdf").content == response.content  # kept
+
+
+def test_description_markdown_is_rendered_and_sanitised(client, org, submitter, admin):
+    disclosure = disclosure_create(
+        organisation=org, by=submitter, title_en="Wick", abstract_en="A wick.",
+        description_en="## Making it\n1. Sinter **three** grades\n\n<script>alert(1)</script>"
+                       "\n\n![x](http://evil.example/x.png)",
+    )
+    disclosure_submit(disclosure=disclosure, by=submitter)
+    disclosure_approve(disclosure=disclosure, by=admin)
+    number = Publication.objects.get(disclosure=disclosure).number
+
+    html = client.get(f"/p/{number}").content.decode()
+
+    assert "<h2>Making it</h2>" in html and "<strong>three</strong>" in html
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert "<img" not in html.split('class="description"')[1]

@@ -1,0 +1,415 @@
+"""Filing: drafts, autosave, attachments, and the approval workflow.
+
+Every view reaches its disclosure through `disclosure_view` (`disclosure_for_member`) or its
+organisation through `organisation_view`, first of all, so another organisation's objects
+answer 404 whatever the method.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from defpub.access import disclosure_for_member
+from defpub.forms import (
+    ApproveForm,
+    AttachmentForm,
+    DisclosureForm,
+    ReturnForm,
+    add_service_errors,
+)
+from defpub.markdown import render_markdown
+from defpub.models import Attachment, AuditEvent, Publication
+from defpub.models.disclosures import Status
+from defpub.services import disclosures as filing
+from defpub.views.organisations import organisation_view, problem, refusals_as_pages
+from defpub.workflow import ALLOWED_FROM, WorkflowError, ensure_allowed
+
+
+def login_required_htmx(view):
+    """Like login_required, but an HTMX request from an expired session gets a notice to
+    swap in (401) instead of a redirect, so the unsaved text stays in the page."""
+    plain = login_required(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.headers.get("HX-Request") and not request.user.is_authenticated:
+            return render(request, "filing/_signed_out.html", status=401)
+        return plain(request, *args, **kwargs)
+
+    return wrapper
+
+
+def disclosure_view(view):
+    """Resolve the disclosure first (404 unless a member of its organisation), before any
+    other check, so an outsider learns nothing, not even which methods a URL takes."""
+
+    @wraps(view)
+    def wrapper(request, pk: int, **kwargs):
+        disclosure, membership = disclosure_for_member(user=request.user, pk=pk)
+        return view(request, disclosure, membership, **kwargs)
+
+    return wrapper
+
+
+# -- drafts ----------------------------------------------------------------------------------
+
+
+@login_required
+@organisation_view
+@require_http_methods(["GET", "POST"])
+@refusals_as_pages
+def disclosure_new(request, organisation, membership):
+    if request.method == "POST":
+        disclosure = filing.disclosure_create(organisation=organisation, by=request.user)
+        return redirect("disclosure_edit", pk=disclosure.pk)
+    return render(
+        request, "filing/new.html", {"organisation": organisation, "membership": membership}
+    )
+
+
+def _edit_page(request, disclosure, *, form=None, upload_form=None, status=200):
+    form = form or DisclosureForm(initial=DisclosureForm.initial_for(disclosure))
+    previews = {
+        lang: mark_safe(render_markdown(form[f"description_{lang}"].value() or ""))  # noqa: S308  (sanitised by nh3)
+        for lang in ("en", "zh")
+    }
+    return render(
+        request,
+        "filing/edit.html",
+        {
+            "disclosure": disclosure,
+            "organisation": disclosure.organisation,
+            "form": form,
+            "upload_form": upload_form or AttachmentForm(),
+            "attachments": disclosure.attachments.all(),
+            "previews": previews,
+            "language_pairs": [(form[en], form[zh]) for en, zh in DisclosureForm.LANGUAGE_PAIRS],
+        },
+        status=status,
+    )
+
+
+def _save(request, disclosure) -> tuple[DisclosureForm, object]:
+    """Save every field that passed its checks; the form keeps the others' errors."""
+    form = DisclosureForm(request.POST)
+    form.is_valid()
+    try:
+        disclosure = filing.disclosure_update(
+            disclosure=disclosure, by=request.user, **form.valid_fields()
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+    return form, disclosure
+
+
+@login_required
+@disclosure_view
+@require_http_methods(["GET", "POST"])
+@refusals_as_pages
+def disclosure_edit(request, disclosure, membership):
+    if request.method == "GET":
+        if not (disclosure.is_editable and membership.can_file):
+            messages.info(
+                request, _("Only drafts can be edited, by owners, admins and submitters.")
+            )
+            return redirect("disclosure_detail", pk=disclosure.pk)
+        return _edit_page(request, disclosure)
+    form, disclosure = _save(request, disclosure)
+    if form.errors:
+        messages.warning(request, _("Saved, except the fields marked below."))
+        return _edit_page(request, disclosure, form=form, status=400)
+    messages.success(request, _("Saved."))
+    return redirect("disclosure_edit", pk=disclosure.pk)
+
+
+@login_required_htmx
+@disclosure_view
+@require_POST
+def disclosure_autosave(request, disclosure, _membership):
+    try:
+        form, disclosure = _save(request, disclosure)
+    except (WorkflowError, PermissionDenied) as error:
+        status = 409 if isinstance(error, WorkflowError) else 403
+        return render(request, "filing/_autosave.html", {"refused": str(error)}, status=status)
+    return render(
+        request,
+        "filing/_autosave.html",
+        {
+            "form": form,
+            "saved_at": localtime(),  # everything valid is stored as of now
+            "problems": form.errors,
+        },
+    )
+
+
+@login_required_htmx
+@disclosure_view
+@require_POST
+def disclosure_preview(request, disclosure, _membership):
+    lang = "zh" if request.GET.get("lang") == "zh" else "en"
+    html = render_markdown(request.POST.get(f"description_{lang}", ""))
+    return render(request, "filing/_preview.html", {"html": mark_safe(html), "lang": lang})  # noqa: S308  (sanitised by nh3)
+
+
+# -- attachments -----------------------------------------------------------------------------
+
+
+def _edit_url(disclosure, anchor: str) -> str:
+    return reverse("disclosure_edit", kwargs={"pk": disclosure.pk}) + "#" + anchor
+
+
+@login_required
+@disclosure_view
+@require_POST
+@refusals_as_pages
+def attachment_upload(request, disclosure, _membership):
+    upload_form = AttachmentForm(request.POST, request.FILES)
+    if upload_form.is_valid():
+        upload = upload_form.cleaned_data["file"]
+        try:
+            attachment = filing.attachment_add(
+                disclosure=disclosure,
+                by=request.user,
+                name=upload.name,
+                content=upload.read(),
+                role=upload_form.cleaned_data["role"],
+            )
+        except ValidationError as error:
+            upload_form.add_error("file", error)
+        else:
+            messages.success(
+                request, _("“%(name)s” has been added.") % {"name": attachment.display_name}
+            )
+            return redirect(_edit_url(disclosure, "attachments"))
+    return _edit_page(request, disclosure, upload_form=upload_form, status=400)
+
+
+@login_required
+@disclosure_view
+@require_GET
+@never_cache
+def attachment_download(request, disclosure, _membership, attachment_id: int):
+    attachment = get_object_or_404(Attachment, pk=attachment_id, disclosure=disclosure)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.display_name,
+        content_type=attachment.media_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    return response
+
+
+@login_required
+@disclosure_view
+@require_POST
+@refusals_as_pages
+def attachment_remove(request, disclosure, _membership, attachment_id: int):
+    attachment = get_object_or_404(Attachment, pk=attachment_id, disclosure=disclosure)
+    filing.attachment_remove(attachment=attachment, by=request.user)
+    messages.success(request, _("“%(name)s” has been removed.") % {"name": attachment.display_name})
+    return redirect(_edit_url(disclosure, "attachments"))
+
+
+# -- reading and the workflow ----------------------------------------------------------------
+
+
+def _available_actions(disclosure, membership) -> dict[str, bool]:
+    def allowed(action: str) -> bool:
+        return disclosure.status in ALLOWED_FROM[action]
+
+    return {
+        "edit": membership.can_file and allowed("edit"),
+        "submit": membership.can_file and allowed("submit"),
+        "delete": membership.can_file and allowed("delete"),
+        "return": membership.is_admin and allowed("return"),
+        "approve": membership.is_admin and allowed("approve"),
+        "correct": membership.can_file and disclosure.status == Status.PUBLISHED,
+    }
+
+
+def _history(disclosure) -> list[dict]:
+    """The disclosure's audit trail, oldest first; runs of edits by one person are merged."""
+    events = (
+        AuditEvent.objects.filter(
+            target_type=disclosure._meta.label_lower, target_id=str(disclosure.pk)
+        )
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+    rows: list[dict] = []
+    for event in events:
+        last = rows[-1] if rows else None
+        if (
+            event.action == "disclosure.update"
+            and last
+            and last["action"] == event.action
+            and last["actor"] == event.actor
+        ):
+            last["at"] = event.at
+            last["fields"] |= set(event.data.get("fields", []))
+            continue
+        publish_at = event.data.get("publish_at")
+        rows.append(
+            {
+                "action": event.action,
+                "at": event.at,
+                "actor": event.actor,
+                "data": event.data,
+                "fields": set(event.data.get("fields", [])),
+                "publish_at": parse_datetime(publish_at) if publish_at else None,
+            }
+        )
+    labels = {name: field.label for name, field in DisclosureForm.base_fields.items()}
+    for row in rows:
+        row["fields"] = [str(labels.get(name, name)) for name in sorted(row["fields"])]
+    return rows
+
+
+@login_required
+@disclosure_view
+@require_GET
+def disclosure_detail(request, disclosure, membership):
+    return _detail_page(request, disclosure, membership)
+
+
+def _detail_page(
+    request, disclosure, membership, *, return_form=None, approve_form=None, status=200
+):
+    publication = Publication.objects.filter(disclosure=disclosure).first()
+    descriptions = [
+        (lang, mark_safe(render_markdown(text)))  # noqa: S308  (sanitised by nh3)
+        for lang, text in disclosure.text("description").items()
+    ]
+    return render(
+        request,
+        "filing/detail.html",
+        {
+            "disclosure": disclosure,
+            "organisation": disclosure.organisation,
+            "membership": membership,
+            "publication": publication,
+            "descriptions": descriptions,
+            "attachments": disclosure.attachments.all(),
+            "actions": _available_actions(disclosure, membership),
+            "history": _history(disclosure),
+            "return_form": return_form or ReturnForm(),
+            "approve_form": approve_form
+            or ApproveForm(initial={"publish_at": disclosure.publish_at}),
+        },
+        status=status,
+    )
+
+
+@login_required
+@disclosure_view
+@require_POST
+@refusals_as_pages
+def disclosure_submit(request, disclosure, _membership):
+    """Submit for approval; the edit form may post here too, so its last changes are saved."""
+    form = None
+    if any(name in request.POST for name in DisclosureForm.base_fields):
+        form, disclosure = _save(request, disclosure)
+        if form.errors:
+            messages.warning(
+                request,
+                _("Saved, except the fields marked below. Correct them, then submit again."),
+            )
+            return _edit_page(request, disclosure, form=form, status=400)
+    try:
+        filing.disclosure_submit(disclosure=disclosure, by=request.user)
+    except ValidationError as error:
+        form = DisclosureForm.bound_to(disclosure)
+        add_service_errors(form, error)
+        messages.error(request, _("Not submitted yet: fill in the fields marked below."))
+        return _edit_page(request, disclosure, form=form, status=400)
+    messages.success(request, _("Submitted. Your organisation's admins can now approve it."))
+    return redirect("disclosure_detail", pk=disclosure.pk)
+
+
+@login_required
+@disclosure_view
+@require_POST
+@refusals_as_pages
+def disclosure_return(request, disclosure, membership):
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, disclosure, membership, return_form=form, status=400)
+    filing.disclosure_return(disclosure=disclosure, by=request.user, **form.cleaned_data)
+    messages.success(request, _("Returned to draft. The filers can edit it again."))
+    return redirect("disclosure_detail", pk=disclosure.pk)
+
+
+@login_required
+@disclosure_view
+@require_POST
+@refusals_as_pages
+def disclosure_approve(request, disclosure, membership):
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        return _detail_page(request, disclosure, membership, approve_form=form, status=400)
+    disclosure = filing.disclosure_approve(
+        disclosure=disclosure, by=request.user, publish_at=form.cleaned_data["publish_at"]
+    )
+    if disclosure.status == Status.PUBLISHED:
+        number = Publication.objects.get(disclosure=disclosure).number
+        messages.success(request, _("Approved and published as %(number)s.") % {"number": number})
+    else:
+        messages.success(
+            request,
+            _("Approved. It will be published at %(when)s UTC.")
+            % {"when": date_format(localtime(disclosure.publish_at), "DATETIME_FORMAT")},
+        )
+    return redirect("disclosure_detail", pk=disclosure.pk)
+
+
+@login_required
+@disclosure_view
+@require_http_methods(["GET", "POST"])
+@refusals_as_pages
+def disclosure_delete(request, disclosure, membership):
+    if request.method == "GET":
+        ensure_allowed(disclosure=disclosure, action="delete")
+        return render(
+            request,
+            "filing/delete.html",
+            {
+                "disclosure": disclosure,
+                "organisation": disclosure.organisation,
+                "membership": membership,
+            },
+        )
+    organisation = disclosure.organisation
+    filing.disclosure_delete(disclosure=disclosure, by=request.user)
+    messages.success(request, _("The draft “%(title)s” has been deleted.") % {"title": disclosure})
+    return redirect("organisation_detail", slug=organisation.slug)
+
+
+@login_required
+@disclosure_view
+@require_POST
+@refusals_as_pages
+def disclosure_correct(request, disclosure, _membership):
+    publication = Publication.objects.filter(disclosure=disclosure).first()
+    if publication is None:
+        return problem(request, _("Only a published disclosure can be corrected."), status=409)
+    draft = filing.disclosure_start_correction(publication=publication, by=request.user)
+    messages.success(
+        request,
+        _("This draft will correct %(number)s once it is published.")
+        % {"number": publication.number},
+    )
+    return redirect("disclosure_edit", pk=draft.pk)

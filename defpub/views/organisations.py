@@ -1,0 +1,238 @@
+"""Organisations, their members and e-mailed invitations.
+
+Every page that names an organisation reaches it through `organisation_for_member`, which
+answers 404 for anyone who is not a member.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from defpub.access import organisation_for_member
+from defpub.forms import InvitationForm, OrganisationForm, RoleForm, add_service_errors
+from defpub.models import Membership
+from defpub.models.disclosures import Status
+from defpub.models.organisations import Role
+from defpub.services.organisations import (
+    invitation_accept,
+    invitation_create,
+    invitation_from_token,
+    membership_remove,
+    membership_set_role,
+    organisation_create,
+)
+from defpub.workflow import WorkflowError
+
+
+def problem(request, message: str, *, status: int):
+    """A page that explains why an action was refused (400, 403 or 409)."""
+    titles = {
+        400: _("This cannot be done"),
+        403: _("You may not do this"),
+        409: _("Not possible in the current state"),
+    }
+    context = {"title": titles.get(status, _("Something went wrong")), "message": message}
+    return render(request, "organisations/problem.html", context, status=status)
+
+
+def refusals_as_pages(view):
+    """WorkflowError -> 409 and PermissionDenied -> 403, each with its message."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except WorkflowError as error:
+            return problem(request, str(error), status=409)
+        except PermissionDenied as error:
+            return problem(request, str(error) or _("You may not do this."), status=403)
+
+    return wrapper
+
+
+def organisation_view(view):
+    """Resolve the organisation first (404 unless a member), before any other check, so an
+    outsider learns nothing, not even which methods a URL takes."""
+
+    @wraps(view)
+    def wrapper(request, slug: str, **kwargs):
+        organisation, membership = organisation_for_member(user=request.user, slug=slug)
+        return view(request, organisation, membership, **kwargs)
+
+    return wrapper
+
+
+def first_message(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_new(request):
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = organisation_create(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("%(name)s is ready. You are its owner.") % {"name": organisation.name}
+            )
+            return redirect("organisation_detail", slug=organisation.slug)
+    return render(
+        request, "organisations/new.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+@organisation_view
+@require_GET
+def organisation_detail(request, organisation, membership):
+    disclosures = organisation.disclosures.select_related(
+        "publication", "corrects", "created_by"
+    ).order_by("-updated_at")
+    groups = {status: [] for status in Status.values}
+    for disclosure in disclosures:
+        groups[disclosure.status].append(disclosure)
+    sections = [
+        (Status.DRAFT, _("Drafts"), groups[Status.DRAFT]),
+        (Status.SUBMITTED, _("Submitted for approval"), groups[Status.SUBMITTED]),
+        (Status.APPROVED, _("Approved, awaiting publication"), groups[Status.APPROVED]),
+        (Status.PUBLISHED, _("Published"), groups[Status.PUBLISHED]),
+    ]
+    return render(
+        request,
+        "organisations/detail.html",
+        {
+            "organisation": organisation,
+            "membership": membership,
+            "sections": sections,
+        },
+    )
+
+
+def _members_page(request, organisation, membership, *, invite_form=None, status=200):
+    invite_form = invite_form or InvitationForm(may_invite_owners=membership.role == Role.OWNER)
+    return render(
+        request,
+        "organisations/members.html",
+        {
+            "organisation": organisation,
+            "membership": membership,
+            "members": organisation.memberships.select_related("user").order_by("user__username"),
+            "invitations": organisation.invitations.filter(accepted_at__isnull=True)
+            .select_related("invited_by")
+            .order_by("-created_at"),
+            "invite_form": invite_form,
+            "roles": [
+                choice
+                for choice in Role.choices
+                if membership.role == Role.OWNER or choice[0] != Role.OWNER
+            ],
+        },
+        status=status,
+    )
+
+
+@login_required
+@organisation_view
+@require_GET
+def organisation_members(request, organisation, membership):
+    return _members_page(request, organisation, membership)
+
+
+@login_required
+@organisation_view
+@require_POST
+@refusals_as_pages
+def invitation_new(request, organisation, membership):
+    form = InvitationForm(request.POST, may_invite_owners=True)  # the service decides
+    if form.is_valid():
+        try:
+            invitation = invitation_create(
+                organisation=organisation,
+                by=request.user,
+                accept_url_base=request.build_absolute_uri("/invitations/"),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("An invitation has been sent to %(email)s.") % {"email": invitation.email},
+            )
+            return redirect("organisation_members", slug=organisation.slug)
+    return _members_page(request, organisation, membership, invite_form=form, status=400)
+
+
+@login_required
+@organisation_view
+@require_POST
+@refusals_as_pages
+def membership_role(request, organisation, _membership, pk: int):
+    target = get_object_or_404(Membership, pk=pk, organisation=organisation)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        return problem(request, _("Choose one of the roles offered."), status=400)
+    try:
+        membership_set_role(membership=target, role=form.cleaned_data["role"], by=request.user)
+    except ValidationError as error:
+        messages.error(request, first_message(error))
+    else:
+        messages.success(
+            request,
+            _("%(user)s is now %(role)s.")
+            % {"user": target.user.get_username(), "role": target.get_role_display()},
+        )
+    return redirect("organisation_members", slug=organisation.slug)
+
+
+@login_required
+@organisation_view
+@require_POST
+@refusals_as_pages
+def membership_delete(request, organisation, _membership, pk: int):
+    target = get_object_or_404(Membership, pk=pk, organisation=organisation)
+    try:
+        membership_remove(membership=target, by=request.user)
+    except ValidationError as error:
+        messages.error(request, first_message(error))
+        return redirect("organisation_members", slug=organisation.slug)
+    if target.user_id == request.user.pk:
+        messages.success(request, _("You have left %(name)s.") % {"name": organisation.name})
+        return redirect("dashboard")
+    messages.success(
+        request, _("%(user)s has been removed.") % {"user": target.user.get_username()}
+    )
+    return redirect("organisation_members", slug=organisation.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_detail(request, token: str):
+    """Anyone holding the link sees the invitation; accepting it takes the invited address."""
+    try:
+        invitation = invitation_from_token(token)
+    except ValidationError as error:
+        return problem(request, first_message(error), status=400)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        try:
+            membership = invitation_accept(token=token, user=request.user)
+        except ValidationError as error:
+            return problem(request, first_message(error), status=400)
+        messages.success(
+            request,
+            _("You have joined %(name)s as %(role)s.")
+            % {"name": membership.organisation.name, "role": membership.get_role_display()},
+        )
+        return redirect("organisation_detail", slug=membership.organisation.slug)
+    return render(request, "organisations/invitation.html", {"invitation": invitation})
