@@ -185,7 +185,8 @@ def attachment_add(*, disclosure: Disclosure, by, name: str, content: bytes,
     attachment.file.name = path
     attachment.save()
     audit(actor=by, action="attachment.add", target=attachment,
-          organisation=disclosure.organisation, sha256=checked.sha256, name=checked.display_name)
+          organisation=disclosure.organisation, disclosure=disclosure.pk,
+          sha256=checked.sha256, name=checked.display_name)
     return attachment
 
 
@@ -195,7 +196,8 @@ def attachment_remove(*, attachment: Attachment, by) -> None:
     require_filer(_member(by, disclosure.organisation))
     ensure_allowed(disclosure=disclosure, action="edit")
     audit(actor=by, action="attachment.remove", target=attachment,
-          organisation=disclosure.organisation, sha256=attachment.sha256)
+          organisation=disclosure.organisation, disclosure=disclosure.pk,
+          sha256=attachment.sha256, name=attachment.display_name)
     name = attachment.file.name
     attachment.delete()
     transaction.on_commit(lambda: _delete_unreferenced([name]))

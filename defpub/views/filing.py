@@ -10,6 +10,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -245,7 +246,8 @@ def _history(disclosure) -> list[dict]:
     """The disclosure's audit trail, oldest first; runs of edits by one person are merged."""
     events = (
         AuditEvent.objects.filter(
-            target_type=disclosure._meta.label_lower, target_id=str(disclosure.pk)
+            Q(target_type=disclosure._meta.label_lower, target_id=str(disclosure.pk))
+            | Q(target_type="defpub.attachment", data__disclosure=disclosure.pk)
         )
         .select_related("actor")
         .order_by("at", "id")

@@ -141,3 +141,13 @@ def test_password_change(client):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+def test_the_database_refuses_a_second_account_with_the_same_email_in_any_case(
+    django_user_model,
+):
+    from django.db import IntegrityError, transaction
+
+    django_user_model.objects.create_user("first", "Same@Example.org", "pw-1-long-enough")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        django_user_model.objects.create_user("second", "same@example.ORG", "pw-2-long-enough")
