@@ -1,7 +1,25 @@
-def index_backlog() -> int:
-    """Published records not yet searchable.
+from datetime import timedelta
 
-    Nothing is published or indexed before the disclosures and search issues land, so the
-    backlog is empty by construction; this becomes a count over publications then.
-    """
-    return 0
+from django.db.models import Q
+from django.utils import timezone
+
+from defpub.models import Publication
+from search.models import IndexStatus
+
+MAX_ATTEMPTS = 5
+
+
+def index_backlog() -> int:
+    """Published records not yet searchable (queued, failed, or never queued)."""
+    return Publication.objects.exclude(index__status=IndexStatus.INDEXED).count()
+
+
+def publications_to_requeue(*, older_than_minutes: int) -> list[int]:
+    """Published but not indexed after a while: a lost message, a dead worker, a failure."""
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    stale = Q(index__isnull=True, published_at__lt=cutoff) | Q(
+        index__status__in=[IndexStatus.QUEUED, IndexStatus.FAILED],
+        index__queued_at__lt=cutoff,
+        index__attempts__lt=MAX_ATTEMPTS,
+    )
+    return list(Publication.objects.filter(stale).values_list("pk", flat=True)[:1000])

@@ -13,6 +13,17 @@ from defpub.celery import app as celery_app
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """LocaleMiddleware activates a request's language on the test's own thread and leaves it
+    there; start every test in English so messages do not depend on the test order."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def celery_worker(django_db_setup, django_db_blocker):
     """A real Celery worker (threads, in this process) consuming from the real broker."""

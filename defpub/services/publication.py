@@ -13,6 +13,7 @@ from defpub.models import Attachment, AuditEvent, Disclosure, Membership, Public
 from defpub.models.disclosures import Status
 from defpub.tasks import enqueue, ledger_checkpoint_task
 from defpub.workflow import WorkflowError, ensure_allowed
+from search.services import index_queue
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +81,17 @@ def publish_batch(*, disclosures: list[Disclosure], by=None, via: str = "") -> l
         for p in publications
     ])
     log.info("published %s", ", ".join(numbers) if len(numbers) < 5 else f"{len(numbers)} records")
-    transaction.on_commit(lambda: enqueue(ledger_checkpoint_task))
+    index_queue(publications=publications)
+    transaction.on_commit(lambda: _after_publishing(publications))
     return publications
+
+
+def _after_publishing(publications: list[Publication]) -> None:
+    from search.tasks import index_publication_task
+
+    enqueue(ledger_checkpoint_task)
+    for publication in publications:
+        enqueue(index_publication_task, publication.pk)
 
 
 def publish_due(*, now=None) -> list[str]:

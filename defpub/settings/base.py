@@ -158,6 +158,10 @@ CACHES = {
     }
 }
 
+# -- search -----------------------------------------------------------------------------------
+SEARCH_EMBEDDING_MODEL = env("SEARCH_EMBEDDING_MODEL", default="all-MiniLM-L6-v2")
+SEARCH_SWEEP_MINUTES = env.int("SEARCH_SWEEP_MINUTES", default=5)  # re-queue after this long
+
 # -- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -190,7 +194,10 @@ CELERY_BEAT_SCHEDULE = {
     "publish-due": {"task": "defpub.publish_due", "schedule": 60.0},
     "ledger-checkpoint": {"task": "defpub.ledger_checkpoint",
                           "schedule": float(DEFPUB_CHECKPOINT_SECONDS)},
+    "index-sweep": {"task": "search.sweep", "schedule": 60.0},
 }
+# Indexing a publication takes seconds; an unacknowledged message is redelivered after this.
+CELERY_TASK_TIME_LIMIT = 600
 
 # -- security: strict unless DEBUG; TLS settings follow DEFPUB_TLS ----------------------------
 DEFPUB_TLS = env.bool("DEFPUB_TLS", default=not DEBUG)

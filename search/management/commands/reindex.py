@@ -1,0 +1,39 @@
+"""python manage.py reindex [--model NAME] [--activate]: rebuild every publication's index.
+
+Search keeps answering from what is indexed while this runs: passages are rebuilt one
+publication at a time, each in its own transaction. With a new --model, vectors for it are
+added beside the current ones (under their own HNSW index); set SEARCH_EMBEDDING_MODEL to
+that model once the command has finished, to switch search over.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from defpub.models import Publication
+from search.embedding import MODELS, model_dimension
+from search.services import publication_index
+from search.vector_index import ensure_hnsw
+
+
+class Command(BaseCommand):
+    help = "Rebuild passages and vectors for every publication (optionally for another model)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--model", action="append", dest="models",
+                            help=f"embedding model(s) to (re)build; known: {', '.join(MODELS)}")
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, models, no_progress, **options):
+        from django.conf import settings
+
+        models = models or [settings.SEARCH_EMBEDDING_MODEL]
+        unknown = [m for m in models if m not in MODELS]
+        if unknown:
+            raise CommandError(f"unknown model(s) {unknown}; known: {', '.join(MODELS)}")
+        keep = sorted({settings.SEARCH_EMBEDDING_MODEL, *models})  # search keeps its vectors
+        for model in keep:
+            ensure_hnsw(model, model_dimension(model))
+        ids = list(Publication.objects.order_by("pk").values_list("pk", flat=True))
+        for pk in tqdm(ids, disable=no_progress, unit="publication"):
+            publication_index(publication_id=pk, models=keep)
+        self.stdout.write(f"reindexed {len(ids)} publication(s) with {', '.join(keep)}")

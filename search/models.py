@@ -1,0 +1,80 @@
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from pgvector.django import VectorField
+
+
+class Passage(models.Model):
+    """A searchable piece of a publication, with where it sits in the record's field."""
+
+    publication = models.ForeignKey(
+        "defpub.Publication", on_delete=models.CASCADE, related_name="passages"
+    )
+    field = models.CharField(max_length=16)  # title, abstract, feature, description
+    lang = models.CharField(max_length=2)  # en, zh
+    ordinal = models.PositiveIntegerField(default=0)  # feature number, paragraph number
+    start = models.PositiveIntegerField()  # offsets in record[field][lang] (or features[n])
+    end = models.PositiveIntegerField()
+    text = models.TextField()
+    tsv = SearchVectorField()
+    # Copied from the publication so that filters run inside the index scans.
+    published_at = models.DateTimeField()
+    ipc = ArrayField(models.CharField(max_length=32), default=list)
+
+    class Meta:
+        indexes = [
+            GinIndex(fields=["tsv"], name="passage_tsv_gin"),
+            models.Index(fields=["published_at"], name="passage_published_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id}:{self.field}:{self.lang}:{self.ordinal}"
+
+
+class PassageVector(models.Model):
+    """A passage's embedding by one model; several models can coexist during a reindex."""
+
+    pk = models.CompositePrimaryKey("passage", "model")
+    passage = models.ForeignKey(Passage, on_delete=models.CASCADE, related_name="vectors")
+    model = models.CharField(max_length=64)
+    # Untyped, so models of any dimension fit; each model gets its own partial HNSW index
+    # over embedding::vector(<dim>) (see search/vector_index.py).
+    embedding = VectorField()
+    # Copied from the passage so that filtered nearest-neighbour scans need no join.
+    publication = models.ForeignKey("defpub.Publication", on_delete=models.CASCADE,
+                                    related_name="+")
+    lang = models.CharField(max_length=2)
+    published_at = models.DateTimeField()
+    ipc = ArrayField(models.CharField(max_length=32), default=list)
+
+    def __str__(self) -> str:
+        return f"{self.passage_id}@{self.model}"
+
+
+class IndexStatus(models.TextChoices):
+    QUEUED = "queued"
+    INDEXED = "indexed"
+    FAILED = "failed"
+
+
+class IndexState(models.Model):
+    """Where a publication stands in the indexing pipeline (publications never change)."""
+
+    publication = models.OneToOneField(
+        "defpub.Publication", primary_key=True, on_delete=models.CASCADE, related_name="index"
+    )
+    status = models.CharField(max_length=8, choices=IndexStatus.choices,
+                              default=IndexStatus.QUEUED)
+    models_done = ArrayField(models.CharField(max_length=64), default=list)
+    passages = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    indexed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "queued_at"], name="indexstate_status")]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id}: {self.status}"

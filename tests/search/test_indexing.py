@@ -1,0 +1,95 @@
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from search.chunking import MAX_CHARS, chunk_record
+from search.engine import search
+from search.models import IndexState, Passage, PassageVector
+from search.services import publication_index
+
+pytestmark = pytest.mark.django_db
+
+EN = dict(title_en="Ultrasonic self-cleaning ceramic filter membrane", title_zh="",
+          abstract_en="A ceramic membrane whose pores are cleared by ultrasonic pulses from a "
+                      "piezoelectric transducer bonded to its frame.", abstract_zh="")
+ZH = dict(title_en="", title_zh="梯度孔隙热管吸液芯",
+          abstract_en="", abstract_zh="一种烧结铜吸液芯，其孔隙率从冷凝段向蒸发段逐渐降低。")
+
+
+def test_passages_carry_offsets_into_their_field():
+    record = {"title": {"en": "Pump"}, "abstract": {"zh": "一种泵。" * 300},
+              "features": ["a rotor", "一个叶轮"],
+              "description": {"en": "First paragraph.\n\n" + "Sentence here. " * 200}}
+    chunks = chunk_record(record)
+
+    for chunk in chunks:
+        source = (record["features"][chunk.ordinal - 1] if chunk.field == "feature"
+                  else record[chunk.field][chunk.lang])
+        assert source[chunk.start:chunk.end] == chunk.text
+        assert len(chunk.text) <= MAX_CHARS[chunk.lang]
+    assert [c.lang for c in chunks if c.field == "feature"] == ["en", "zh"]
+    assert sum(c.field == "abstract" for c in chunks) == 3  # 1200 characters, 400 each
+
+
+def test_indexing_twice_leaves_one_set_of_rows_and_records_the_model(publish):
+    publication = publish(**EN, features=["a membrane", "a transducer"])
+    first = publication_index(publication_id=publication.pk)
+    rows = list(Passage.objects.filter(publication=publication).values_list("text", flat=True))
+
+    second = publication_index(publication_id=publication.pk)
+
+    assert first.passages == second.passages == len(rows) == 4
+    assert sorted(Passage.objects.filter(publication=publication)
+                  .values_list("text", flat=True)) == sorted(rows)
+    assert set(PassageVector.objects.values_list("model", flat=True)) == {"all-MiniLM-L6-v2"}
+    assert IndexState.objects.get(publication=publication).status == "indexed"
+
+
+def test_same_language_queries_find_their_document_with_highlights(publish):
+    en, zh = publish(**EN), publish(**ZH)
+    for publication in (en, zh):
+        publication_index(publication_id=publication.pk)
+
+    [top_en, *_] = search("ultrasonic cleaning of filter membranes")
+    [top_zh, *_] = search("热管吸液芯孔隙率")
+
+    assert top_en.number == en.number and "<mark>ultrasonic</mark>" in \
+        top_en.passages[0].highlighted.lower()
+    assert top_zh.number == zh.number
+    assert any("<mark>热管</mark>" in p.highlighted for p in top_zh.passages)
+    assert top_en.dense is not None and top_en.fused > 0
+
+
+def test_the_before_cutoff_never_leaks_a_later_publication_even_when_selective(publish):
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    publications = [publish(**EN, at=start + timedelta(days=i)) for i in range(60)]
+    for publication in publications:
+        publication_index(publication_id=publication.pk)
+    priority = date(2025, 1, 6)  # only the first five were published before it
+
+    results = search("ultrasonic filter membrane", before=priority, limit=20)
+
+    assert sorted(r.number for r in results) == sorted(p.number for p in publications[:5])
+    assert all(r.published_at < datetime(2025, 1, 6, tzinfo=UTC) for r in results)
+    assert search("ultrasonic filter membrane", before=date(2025, 1, 1)) == []
+
+
+def test_ipc_prefix_and_language_filters(publish):
+    a = publish(**EN, ipc=["B01D 65/02"])
+    b = publish(**EN, ipc=["H04L 9/32"])
+    c = publish(**ZH, ipc=["F28D 15/04"])
+    for publication in (a, b, c):
+        publication_index(publication_id=publication.pk)
+
+    assert [r.number for r in search("filter membrane", ipc="B01D")] == [a.number]
+    assert {r.number for r in search("filter membrane", ipc="h04l 9")} == {b.number}
+    assert {r.number for r in search("filter membrane", lang="zh")} <= {c.number}
+
+
+def test_index_status_waits_for_the_backlog(publish):
+    publication = publish(**EN)
+    with pytest.raises(CommandError, match="still 1 not indexed"):
+        call_command("index_status", "--wait", "0.5")
+    publication_index(publication_id=publication.pk)
+    call_command("index_status", "--wait", "5")
