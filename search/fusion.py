@@ -12,17 +12,21 @@ from dataclasses import dataclass, field
 
 K = 60
 
-# (retriever, query language, document language) -> weight; missing pairs weigh nothing.
-WEIGHTS: dict[tuple[str, str, str], float] = {
-    ("dense", "en", "en"): 1.0,
-    ("dense", "zh", "zh"): 0.5,
-    ("dense", "en", "zh"): 0.3,
-    ("dense", "zh", "en"): 0.3,
-    ("lexical", "en", "en"): 1.0,
-    ("lexical", "zh", "zh"): 1.0,
-    ("lexical", "en", "zh"): 1.0,  # only reached through translated query terms
-    ("lexical", "zh", "en"): 1.0,
-}
+# (retriever, query language, document language) -> weight; a missing pair weighs nothing.
+# "translated" is lexical search with the query's dictionary translation, so it only
+# reaches documents in the other language.
+SAME = (("en", "en"), ("zh", "zh"))
+CROSS = (("en", "zh"), ("zh", "en"))
+
+
+def weights(*, multilingual: bool) -> dict[tuple[str, str, str], float]:
+    table = {("lexical", q, d): 1.0 for q, d in SAME}
+    table |= {("translated", "en", "zh"): 1.0, ("translated", "zh", "en"): 0.5}
+    if multilingual:  # one vector space for both languages: trust it everywhere
+        table |= {("dense", q, d): 1.0 for q, d in (*SAME, *CROSS)}
+    else:  # an English-only model: good on English, weak on Chinese, noise across
+        table |= {("dense", "en", "en"): 1.0, ("dense", "zh", "zh"): 0.3}
+    return table
 
 
 @dataclass
@@ -44,8 +48,7 @@ class Fused:
 
 
 def fuse(runs: list[Run], *, passage_langs: dict[int, str],
-         weights: dict[tuple[str, str, str], float] | None = None) -> list[Fused]:
-    weights = WEIGHTS if weights is None else weights
+         weights: dict[tuple[str, str, str], float]) -> list[Fused]:
     fused: dict[int, Fused] = {}
     for run in runs:
         publication_rank: dict[int, int] = {}

@@ -1,8 +1,10 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from defpub.models import Publication
 from search.chunking import MAX_CHARS, chunk_record
 from search.engine import search
 from search.models import IndexState, Passage, PassageVector
@@ -12,9 +14,15 @@ pytestmark = pytest.mark.django_db
 
 EN = dict(title_en="Ultrasonic self-cleaning ceramic filter membrane", title_zh="",
           abstract_en="A ceramic membrane whose pores are cleared by ultrasonic pulses from a "
-                      "piezoelectric transducer bonded to its frame.", abstract_zh="")
+                      "piezoelectric transducer bonded to its frame.", abstract_zh="",
+          features=[], keywords=[])
 ZH = dict(title_en="", title_zh="梯度孔隙热管吸液芯",
-          abstract_en="", abstract_zh="一种烧结铜吸液芯，其孔隙率从冷凝段向蒸发段逐渐降低。")
+          abstract_en="", abstract_zh="一种烧结铜吸液芯，其孔隙率从冷凝段向蒸发段逐渐降低。",
+          features=[], keywords=[])
+PUMP = dict(title_en="Rotary vane vacuum pump", title_zh="", abstract_en="A pump with sliding "
+            "vanes in an eccentric rotor.", abstract_zh="", features=[], keywords=[])
+COATING = dict(title_en="", title_zh="纳米银抗菌涂层", abstract_en="",
+               abstract_zh="一种含纳米银颗粒的抗菌涂层。", features=[], keywords=[])
 
 
 def test_passages_carry_offsets_into_their_field():
@@ -33,7 +41,7 @@ def test_passages_carry_offsets_into_their_field():
 
 
 def test_indexing_twice_leaves_one_set_of_rows_and_records_the_model(publish):
-    publication = publish(**EN, features=["a membrane", "a transducer"])
+    publication = publish(**{**EN, "features": ["a membrane", "a transducer"]})
     first = publication_index(publication_id=publication.pk)
     rows = list(Passage.objects.filter(publication=publication).values_list("text", flat=True))
 
@@ -42,7 +50,8 @@ def test_indexing_twice_leaves_one_set_of_rows_and_records_the_model(publish):
     assert first.passages == second.passages == len(rows) == 4
     assert sorted(Passage.objects.filter(publication=publication)
                   .values_list("text", flat=True)) == sorted(rows)
-    assert set(PassageVector.objects.values_list("model", flat=True)) == {"all-MiniLM-L6-v2"}
+    models = set(PassageVector.objects.values_list("model", flat=True))
+    assert models == {settings.SEARCH_EMBEDDING_MODEL}
     assert IndexState.objects.get(publication=publication).status == "indexed"
 
 
@@ -93,3 +102,35 @@ def test_index_status_waits_for_the_backlog(publish):
         call_command("index_status", "--wait", "0.5")
     publication_index(publication_id=publication.pk)
     call_command("index_status", "--wait", "5")
+
+
+def test_an_english_query_finds_a_chinese_only_disclosure_and_the_reverse(publish):
+    zh_only = publish(**ZH)
+    en_only = publish(**EN)
+    publish(**PUMP)
+    publish(**COATING)
+    for publication in Publication.objects.all():
+        publication_index(publication_id=publication.pk)
+
+    [first, *_] = search("sintered copper wick for a heat pipe")
+    assert first.number == zh_only.number
+    assert any("<mark>" in p.highlighted for p in first.passages)
+    [first, *_] = search("超声波清洗陶瓷过滤膜")
+    assert first.number == en_only.number
+
+
+def test_long_claims_are_split_and_still_rank_the_right_document(publish):
+    target = publish(**EN)
+    publish(**PUMP)
+    publish(**COATING)
+    for publication in Publication.objects.all():
+        publication_index(publication_id=publication.pk)
+    claims = ("1. A filter comprising a ceramic membrane having pores and a frame. " * 8
+              + "2. The filter of claim 1, wherein a piezoelectric transducer bonded to the "
+              "frame emits ultrasonic pulses that clear the pores. " * 6)
+
+    results = search(claims)
+
+    assert len(claims) > 1200, "long enough to be split"
+    assert results[0].number == target.number, [(r.number, r.fused, r.dense, r.lexical)
+                                                for r in results]
