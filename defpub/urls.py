@@ -21,4 +21,5 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("", include("defpub.urls_public")),
     path("", include("defpub.urls_members")),
+    path("", include("search.urls")),
 ]

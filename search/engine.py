@@ -16,7 +16,7 @@ from defpub.models import Publication
 from search import fusion, highlight
 from search.chunking import MAX_CHARS
 from search.embedding import get_embedder, model_dimension
-from search.text import chinese_terms, detect_lang
+from search.text import chinese_terms, detect_lang, informative_terms
 from search.translate import dictionary
 
 CANDIDATES = 100  # passages per retriever and query piece
@@ -112,7 +112,8 @@ def search(text: str, *, before: date | datetime | None = None, ipc: str | None 
             runs += [
                 fusion.Run("dense", query_lang, _dense(vector, filters, hits)),
                 fusion.Run("lexical", query_lang, _lexical(piece, own, filters, hits)),
-                fusion.Run("translated", query_lang, _lexical(translated, other, filters, hits)),
+                fusion.Run("translated", query_lang,
+                           _lexical(translated, other, filters, hits, translated=True)),
             ]
     ranked = fusion.fuse(runs, passage_langs={pid: hit.lang for pid, hit in hits.items()},
                          weights=fusion.weights(multilingual=embedder.multilingual))
@@ -156,12 +157,14 @@ def _dense(vector, filters: Filters, hits: dict[int, PassageHit]) -> list[tuple[
     return [(passage_id, publication_id) for passage_id, publication_id, _, _ in rows]
 
 
-def _lexical(text: str, config: str, filters: Filters,
-             hits: dict[int, PassageHit]) -> list[tuple[int, int]]:
+def _lexical(text: str, config: str, filters: Filters, hits: dict[int, PassageHit], *,
+             translated: bool = False) -> list[tuple[int, int]]:
     """Passages matching any of the text's terms: `simple` for Chinese (segmented as the
     index is), `english` (stemmed) otherwise; ranked by cover density."""
     if config == "simple":
         terms = list(dict.fromkeys(chinese_terms(text)))
+        if not translated:  # a dictionary's words are already chosen; the user's are not
+            terms = informative_terms(terms)
         query_sql = "to_tsquery('simple', %s)"
         query_params = [" | ".join("'" + t.replace("'", "''") + "'" for t in terms)]
     else:

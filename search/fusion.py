@@ -16,12 +16,14 @@ K = 60
 # "translated" is lexical search with the query's dictionary translation, so it only
 # reaches documents in the other language.
 SAME = (("en", "en"), ("zh", "zh"))
+LEXICAL_SAME = 0.5
+TRANSLATED = 0.5
 CROSS = (("en", "zh"), ("zh", "en"))
 
 
 def weights(*, multilingual: bool) -> dict[tuple[str, str, str], float]:
-    table = {("lexical", q, d): 1.0 for q, d in SAME}
-    table |= {("translated", "en", "zh"): 1.0, ("translated", "zh", "en"): 0.5}
+    table = {("lexical", q, d): LEXICAL_SAME for q, d in SAME}
+    table |= {("translated", "en", "zh"): TRANSLATED, ("translated", "zh", "en"): TRANSLATED}
     if multilingual:  # one vector space for both languages: trust it everywhere
         table |= {("dense", q, d): 1.0 for q, d in (*SAME, *CROSS)}
     else:  # an English-only model: good on English, weak on Chinese, noise across
