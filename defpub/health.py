@@ -53,7 +53,10 @@ def _beat() -> dict[str, Any]:
 
 
 def _index() -> dict[str, Any]:
-    return {"ok": True, "backlog": index_backlog()}
+    from search.models import IndexState, IndexStatus
+
+    failed = IndexState.objects.filter(status=IndexStatus.FAILED).count()
+    return {"ok": True, "backlog": index_backlog(), "failed": failed}
 
 
 # beat is reported but does not fail health: it first ticks up to 30 s after start.

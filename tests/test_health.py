@@ -19,7 +19,7 @@ def test_healthz_is_ok_when_every_part_answers(client, celery_worker):
     assert (major, minor) >= (0, 8)
     assert checks["broker"]["ok"]
     assert checks["worker"]["ok"] and checks["worker"]["responding"]
-    assert checks["index"] == {"ok": True, "backlog": 0}
+    assert checks["index"] == {"ok": True, "backlog": 0, "failed": 0}
 
 
 def test_healthz_is_503_without_a_worker(client):
