@@ -30,10 +30,10 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from import_disclosures import record  # noqa: E402
 
 from defpub.models import Disclosure, Organisation  # noqa: E402
 from defpub.services.publication import publish_batch  # noqa: E402
-from import_disclosures import record  # noqa: E402
 from search.chunking import chunk_record  # noqa: E402
 from search.embedding import get_embedder  # noqa: E402
 from search.selectors import index_backlog  # noqa: E402
@@ -41,7 +41,7 @@ from search.selectors import index_backlog  # noqa: E402
 
 def disclosures(organisation, count: int, rng) -> list[Disclosure]:
     made = []
-    for i in range(count):
+    for _ in range(count):
         r = record(rng.randrange(10**9), rng)
         made.append(Disclosure(
             organisation=organisation, status="approved",
