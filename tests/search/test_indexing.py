@@ -134,3 +134,17 @@ def test_long_claims_are_split_and_still_rank_the_right_document(publish):
     assert len(claims) > 1200, "long enough to be split"
     assert results[0].number == target.number, [(r.number, r.fused, r.dense, r.lexical)
                                                 for r in results]
+
+
+@pytest.mark.django_db(transaction=True)  # reindex creates the model's index: no open transaction
+def test_reindex_with_another_model_keeps_the_current_vectors_serving(publish):
+    publication = publish(**EN)
+    publication_index(publication_id=publication.pk)
+
+    call_command("reindex", "--model", "all-MiniLM-L6-v2", "--no-progress")
+
+    models = set(PassageVector.objects.values_list("model", flat=True))
+    assert models == {settings.SEARCH_EMBEDDING_MODEL, "all-MiniLM-L6-v2"}
+    assert search("ultrasonic filter membrane")[0].number == publication.number
+    with pytest.raises(CommandError, match="unknown model"):
+        call_command("reindex", "--model", "no-such-model")
