@@ -10,6 +10,7 @@ weights chosen by the query's and the document's language (search/fusion.py).
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from defpub.models import Publication
@@ -133,7 +134,9 @@ def _tune_ann() -> None:
     with connection.cursor() as cursor:
         # pgvector 0.8: keep scanning the graph until enough rows pass the filters.
         cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [max(CANDIDATES, 100)])
+        # 400 keeps ANN recall@10 >= 0.95 at 1M passages (docs/benchmarks.md, search speed).
+        cursor.execute("SET LOCAL hnsw.ef_search = %s",
+                       [max(CANDIDATES, settings.SEARCH_EF_SEARCH)])
 
 
 def _dense(vector, filters: Filters, hits: dict[int, PassageHit]) -> list[tuple[int, int]]:

@@ -163,6 +163,7 @@ CACHES = {
 # all-MiniLM-L6-v2 is English-only but about 7 times faster to index.
 SEARCH_EMBEDDING_MODEL = env("SEARCH_EMBEDDING_MODEL", default="multilingual-e5-small-q4")
 SEARCH_EMBED_THREADS = env.int("SEARCH_EMBED_THREADS", default=0)  # 0: all cores
+SEARCH_EF_SEARCH = env.int("SEARCH_EF_SEARCH", default=400)  # HNSW candidates per scan
 SEARCH_SWEEP_MINUTES = env.int("SEARCH_SWEEP_MINUTES", default=5)  # re-queue after this long
 
 # -- API --------------------------------------------------------------------------------------
