@@ -19,7 +19,7 @@ class Chunk:
     text: str
 
 
-def _pieces(text: str, lang: str) -> list[tuple[int, int]]:
+def split_long(text: str, lang: str) -> list[tuple[int, int]]:
     """Split a long paragraph at sentence ends into pieces of at most MAX_CHARS."""
     limit = MAX_CHARS[lang]
     if len(text) <= limit:
@@ -45,15 +45,15 @@ def chunk_record(record: dict) -> list[Chunk]:
     chunks: list[Chunk] = []
     for field in ("title", "abstract"):
         for lang, text in record.get(field, {}).items():
-            chunks += [Chunk(field, lang, 0, a, b, text[a:b]) for a, b in _pieces(text, lang)]
+            chunks += [Chunk(field, lang, 0, a, b, text[a:b]) for a, b in split_long(text, lang)]
     for number, feature in enumerate(record.get("features", []), start=1):
         lang = detect_lang(feature)
         chunks += [Chunk("feature", lang, number, a, b, feature[a:b])
-                   for a, b in _pieces(feature, lang)]
+                   for a, b in split_long(feature, lang)]
     for lang, text in record.get("description", {}).items():
         for paragraph, match in enumerate(_PARAGRAPH.finditer(text), start=1):
             base = match.start()
             chunks += [Chunk("description", lang, paragraph, base + a, base + b,
                              text[base + a:base + b])
-                       for a, b in _pieces(match.group(), lang)]
+                       for a, b in split_long(match.group(), lang)]
     return chunks

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from defpub.models import Publication
 from search import fusion, highlight
-from search.chunking import MAX_CHARS
+from search.chunking import MAX_CHARS, split_long
 from search.embedding import get_embedder, model_dimension
 from search.text import chinese_terms, detect_lang, informative_terms
 from search.translate import dictionary
@@ -82,13 +82,11 @@ def cutoff(before: date | datetime | None) -> datetime | None:
 
 def query_pieces(text: str) -> list[str]:
     """A short query as is; long text (claims) cut at sentence ends into model-sized pieces."""
-    from search.chunking import _pieces
-
     text = " ".join(text.split())
     lang = detect_lang(text)
     if len(text) <= MAX_CHARS[lang]:
         return [text]
-    pieces = [text[a:b] for a, b in _pieces(text, lang)]
+    pieces = [text[a:b] for a, b in split_long(text, lang)]
     return pieces[:MAX_PIECES]
 
 
