@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 class Child:
     name: str
     argv: list[str]
+    env: dict[str, str] | None = field(default=None, repr=False)  # None: the supervisor's
     process: subprocess.Popen | None = field(default=None, repr=False)
 
 
@@ -41,7 +42,8 @@ class Supervisor:
         signal.signal(signal.SIGINT, self._request_stop)
         signal.signal(signal.SIGTERM, self._request_stop)
         for child in self.children:
-            child.process = subprocess.Popen(child.argv, env=self.env, start_new_session=True)
+            child.process = subprocess.Popen(child.argv, env=child.env or self.env,
+                                             start_new_session=True)
             log.info("started %s (pid %s)", child.name, child.process.pid)
 
     def wait_for_port(self, host: str, port: int, timeout: float = 60) -> bool:

@@ -31,58 +31,21 @@ class Command(BaseCommand):
         run_dir = settings.DEFPUB_HOME / "run"
         run_dir.mkdir(parents=True, exist_ok=True)
         python = sys.executable
+        env = self._child_env()
+        # Each worker process embeds with all cores by default; share them out instead.
+        worker_env = {"SEARCH_EMBED_THREADS": str(max(1, (os.cpu_count() or 1)
+                                                      // worker_concurrency)), **env}
         children = [
-            Child(
-                "web",
-                [
-                    python,
-                    "-m",
-                    "gunicorn",
-                    "defpub.wsgi",
-                    "--bind",
-                    f"{host}:{port}",
-                    "--workers",
-                    str(web_workers),
-                    "--access-logfile",
-                    "-",
-                    "--graceful-timeout",
-                    "10",
-                ],
-            ),
-            Child(
-                "worker",
-                [
-                    python,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "defpub",
-                    "worker",
-                    "--loglevel",
-                    "INFO",
-                    "--concurrency",
-                    str(worker_concurrency),
-                    "--hostname",
-                    "worker@%h",
-                ],
-            ),
-            Child(
-                "beat",
-                [
-                    python,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "defpub",
-                    "beat",
-                    "--loglevel",
-                    "INFO",
-                    "--schedule",
-                    str(run_dir / "celerybeat-schedule"),
-                ],
-            ),
+            Child("web", [python, "-m", "gunicorn", "defpub.wsgi", "--bind", f"{host}:{port}",
+                          "--workers", str(web_workers), "--access-logfile", "-",
+                          "--graceful-timeout", "10"]),
+            Child("worker", [python, "-m", "celery", "-A", "defpub.celery", "worker",
+                             "--loglevel", "INFO", "--concurrency", str(worker_concurrency),
+                             "--hostname", "worker@%h"], env=worker_env),
+            Child("beat", [python, "-m", "celery", "-A", "defpub.celery", "beat", "--loglevel",
+                           "INFO", "--schedule", str(run_dir / "celerybeat-schedule")]),
         ]
-        supervisor = Supervisor(children, env=self._child_env())
+        supervisor = Supervisor(children, env=env)
         supervisor.start()
         if not supervisor.wait_for_port(host, port):
             supervisor.stop()
