@@ -32,9 +32,9 @@ def pgvector_versions(alias: str = "default") -> dict[str, str | None]:
     return {"available": row[0] if row else None, "installed": row[1] if row else None}
 
 
-def pgvector_problem(alias: str = "default") -> str | None:
+def pgvector_problem(alias: str = "default", versions: dict | None = None) -> str | None:
     """None when the server offers a recent enough pgvector, else what is wrong."""
-    versions = pgvector_versions(alias)
+    versions = versions or pgvector_versions(alias)
     available = _version_tuple(versions["available"])
     need = ".".join(map(str, MIN_PGVECTOR))
     settings_dict = connections[alias].settings_dict

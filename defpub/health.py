@@ -25,7 +25,7 @@ def _database() -> dict[str, Any]:
 
 def _pgvector() -> dict[str, Any]:
     versions = pgvector_versions()
-    problem = pgvector_problem()
+    problem = pgvector_problem(versions=versions)
     return {
         "ok": problem is None and versions["installed"] is not None,
         **versions,

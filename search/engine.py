@@ -57,9 +57,13 @@ class Filters:
     before: datetime | None = None
     ipc: str | None = None
     lang: str | None = None
+    exclude: int | None = None  # a publication id left out (more like this)
 
     def sql(self, alias: str) -> tuple[str, list]:
         clauses, params = [], []
+        if self.exclude is not None:
+            clauses.append(f"{alias}.publication_id <> %s")
+            params.append(self.exclude)
         if self.before is not None:
             clauses.append(f"{alias}.published_at < %s")
             params.append(self.before)
@@ -91,11 +95,13 @@ def query_pieces(text: str) -> list[str]:
 
 
 def search(text: str, *, before: date | datetime | None = None, ipc: str | None = None,
-           lang: str | None = None, limit: int = 20, offset: int = 0) -> list[Result]:
+           lang: str | None = None, limit: int = 20, offset: int = 0,
+           exclude: int | None = None) -> list[Result]:
     pieces = query_pieces(text)
     if not pieces or not pieces[0]:
         return []
-    filters = Filters(before=cutoff(before), ipc=ipc or None, lang=lang or None)
+    filters = Filters(before=cutoff(before), ipc=ipc or None, lang=lang or None,
+                      exclude=exclude)
     embedder = get_embedder()
     vectors = embedder.embed(pieces, role="query")
     runs: list[fusion.Run] = []
@@ -119,13 +125,14 @@ def search(text: str, *, before: date | datetime | None = None, ipc: str | None 
     return _results(ranked, hits, shown_terms, limit=limit, offset=offset)
 
 
-def more_like_this(number: str, *, before=None, ipc=None, lang=None, limit: int = 20):
+def more_like_this(number: str, *, before=None, ipc=None, lang=None, limit: int = 20,
+                   offset: int = 0) -> list[Result]:
     """Publications nearest to this one's title and abstract (itself left out)."""
     publication = Publication.objects.get(number=number)
     record = publication.record
     text = " ".join([*record["title"].values(), *record["abstract"].values()])
-    results = search(text, before=before, ipc=ipc, lang=lang, limit=limit + 1)
-    return [r for r in results if r.number != number][:limit]
+    return search(text, before=before, ipc=ipc, lang=lang, limit=limit, offset=offset,
+                  exclude=publication.pk)
 
 
 def _tune_ann() -> None:

@@ -50,8 +50,7 @@ def _results(data: dict) -> dict:
         context["like"] = Publication.objects.filter(number=like).first()
         if context["like"] is None:
             return {**context, "unknown_like": like}
-        similar = engine.more_like_this(like, **filters, limit=offset + PER_PAGE + 1)
-        results = similar[offset:]  # more_like_this takes no offset
+        results = engine.more_like_this(like, **filters, limit=PER_PAGE + 1, offset=offset)
     else:
         return context
     for passage in (p for result in results[:PER_PAGE] for p in result.passages):

@@ -35,7 +35,7 @@ def allocate_numbers(*, year: int, count: int) -> list[str]:
 @transaction.atomic
 def disclosure_publish(*, disclosure: Disclosure, by=None) -> Publication:
     """Publish one approved disclosure. `by` None means the scheduler (embargo reached)."""
-    lock_for_append()
+    lock_for_append()  # before reading the state, so two publishers cannot both see "approved"
     disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
     if by is not None:
         require_admin(Membership.objects.get(user=by, organisation=disclosure.organisation_id))

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 
 from defpub.models import Publication
 from search.chunking import MAX_CHARS, chunk_record
-from search.engine import search
+from search.engine import more_like_this, search
 from search.models import IndexState, Passage, PassageVector
 from search.services import publication_index
 
@@ -148,3 +148,16 @@ def test_reindex_with_another_model_keeps_the_current_vectors_serving(publish):
     assert search("ultrasonic filter membrane")[0].number == publication.number
     with pytest.raises(CommandError, match="unknown model"):
         call_command("reindex", "--model", "no-such-model")
+
+
+def test_more_like_this_leaves_the_publication_out_and_pages_without_overlap(publish):
+    source = publish(**EN)
+    others = [publish(**{**EN, "title_en": f"Ultrasonic filter variant {i}"}) for i in range(4)]
+    for publication in [source, *others]:
+        publication_index(publication_id=publication.pk)
+
+    first = [r.number for r in more_like_this(source.number, limit=2)]
+    second = [r.number for r in more_like_this(source.number, limit=2, offset=2)]
+
+    assert source.number not in first + second
+    assert len(first) == len(second) == 2 and not set(first) & set(second)
