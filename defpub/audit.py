@@ -17,6 +17,6 @@ def audit(
         action=action,
         organisation=organisation,
         target_type=target._meta.label_lower,
-        target_id=str(target.pk),
+        target_id=str(getattr(target, "audit_id", target.pk)),
         data=data,
     )

@@ -31,7 +31,7 @@ def problem_exception_handler(exc, context):
         body["detail"] = str(data["detail"])
     else:
         body["detail"] = "The request has invalid parameters."
-        body["errors"] = data
+        body["errors"] = data if isinstance(data, dict) else {"non_field_errors": data}
     problem = Response(body, status=status, headers=dict(response.items()))
     problem.content_type = PROBLEM_TYPE
     return problem

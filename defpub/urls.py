@@ -16,6 +16,7 @@ urlpatterns = [
     path(".well-known/defpub-ledger-key", ledger.PublicKeyView.as_view(), name="ledger-key"),
     path(".well-known/defpub-ledger-keys",
          ledger.PublicKeyView.as_view(include_retired=True), name="ledger-keys"),
+    path("api/v1/", include("search.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
@@ -23,3 +24,7 @@ urlpatterns = [
     path("", include("defpub.urls_members")),
     path("", include("search.urls")),
 ]
+
+handler400 = "defpub.views.system.bad_request"
+handler404 = "defpub.views.system.not_found"
+handler500 = "defpub.views.system.server_error"

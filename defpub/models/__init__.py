@@ -1,3 +1,4 @@
+from defpub.models.api_keys import ApiKeyUsage, ExaminerKey
 from defpub.models.audit import AuditEvent
 from defpub.models.disclosures import Attachment, Disclosure
 from defpub.models.ledger import LedgerCheckpoint, LedgerNode
@@ -5,9 +6,11 @@ from defpub.models.organisations import Invitation, Membership, Organisation
 from defpub.models.publications import Publication, PublicationCounter
 
 __all__ = [
+    "ApiKeyUsage",
     "Attachment",
     "AuditEvent",
     "Disclosure",
+    "ExaminerKey",
     "Invitation",
     "LedgerCheckpoint",
     "LedgerNode",

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "pgtrigger",
     "axes",
+    "rest_framework_api_key",
     "defpub",
     "search",
     "review",
@@ -174,6 +175,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
 }
+# Examiner API quotas, requests per minute: per IP address without a key, per key with one
+# (an operator may give a key its own rate). NUM_PROXIES: trusted proxies in front of web.
+API_RATE_ANONYMOUS = env.int("API_RATE_ANONYMOUS", default=30)
+API_RATE_KEY = env.int("API_RATE_KEY", default=600)
+REST_FRAMEWORK["NUM_PROXIES"] = env.int("NUM_PROXIES", default=0) or None
 SPECTACULAR_SETTINGS = {
     "TITLE": "DefPub API",
     "DESCRIPTION": "Defensive publications: prior-art search, publications and their ledger.",
@@ -182,6 +188,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "search.api.schema.api_responses",
+    ],
 }
 
 # -- Celery -----------------------------------------------------------------------------------

@@ -38,16 +38,6 @@ GEARBOX = dict(
 )
 
 
-@pytest.fixture
-def indexed(publish):
-    def _indexed(**fields):
-        publication = publish(**fields)
-        publication_index(publication_id=publication.pk)
-        return publication
-
-    return _indexed
-
-
 def numbers(html: str) -> list[str]:
     return re.findall(r'<a class="number" href="/p/(DP-\d{4}-\d{6})"', html)
 

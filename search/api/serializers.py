@@ -1,0 +1,144 @@
+"""What the examiner API accepts and returns. The response serializers also document the
+JSON in the OpenAPI schema; field names are a contract (docs/api.md)."""
+
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from search.forms import MAX_QUERY
+
+MAX_LIMIT = 100
+IPC_PREFIX = RegexValidator(r"^[A-Za-z0-9 /]*$",
+                            _("Use only letters, digits, spaces and “/”, e.g. H04L 9/32."))
+
+
+def encodable(text: str) -> None:
+    """JSON may carry lone surrogates (\\ud800); no database or model takes them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise serializers.ValidationError(_("The text is not valid Unicode.")) from None
+
+
+class FiltersSerializer(serializers.Serializer):
+    before = serializers.DateField(
+        required=False, allow_null=True,
+        help_text="Only documents published strictly before this date (UTC), e.g. the "
+                  "priority date: YYYY-MM-DD.")
+    ipc = serializers.CharField(
+        required=False, allow_blank=True, max_length=16, validators=[IPC_PREFIX],
+        help_text="An IPC/CPC prefix: H04L, H04L 9, H04L 9/32.")
+    lang = serializers.ChoiceField(
+        choices=["en", "zh"], required=False, allow_blank=True,
+        help_text="Only passages in this language: en or zh.")
+    limit = serializers.IntegerField(
+        required=False, default=20, min_value=1, max_value=MAX_LIMIT,
+        help_text=f"Results per page, 1–{MAX_LIMIT}.")
+    cursor = serializers.CharField(
+        required=False, allow_blank=True, max_length=500,
+        help_text="`next_cursor` from the previous page, sent with the same query.")
+
+    def validate_ipc(self, value: str) -> str:
+        return " ".join(value.split()).upper()
+
+
+class SearchQuerySerializer(FiltersSerializer):
+    text = serializers.CharField(
+        max_length=MAX_QUERY, validators=[encodable],
+        help_text="A short query or whole claims, in English or Chinese "
+                  f"(at most {MAX_QUERY:,} characters; long text is split and merged).")
+
+
+class ScoresSerializer(serializers.Serializer):
+    fused = serializers.FloatField(required=False, help_text="Weighted reciprocal-rank fusion.")
+    dense = serializers.FloatField(allow_null=True, help_text="Cosine similarity, −1 to 1.")
+    lexical = serializers.FloatField(allow_null=True, help_text="Full-text rank, 0 to 1.")
+
+
+class PassageSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="title, abstract, feature or description.")
+    ordinal = serializers.IntegerField(help_text="Which feature or paragraph, from 0.")
+    lang = serializers.CharField()
+    start = serializers.IntegerField(help_text="Offsets of the passage in that field's text.")
+    end = serializers.IntegerField()
+    text = serializers.CharField()
+    highlighted = serializers.CharField(
+        help_text="The passage as HTML-escaped text with matches in <mark>…</mark>.")
+    scores = ScoresSerializer()
+
+
+class TitleSerializer(serializers.Serializer):
+    en = serializers.CharField(required=False)
+    zh = serializers.CharField(required=False)
+
+
+class ResultSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    number = serializers.CharField(help_text="DP-YYYY-NNNNNN")
+    title = TitleSerializer()
+    published_at = serializers.DateTimeField()
+    organisation = serializers.CharField()
+    ipc = serializers.ListField(child=serializers.CharField())
+    url = serializers.URLField(help_text="The permanent page, /p/<number>.")
+    scores = ScoresSerializer()
+    passages = PassageSerializer(many=True)
+
+
+class SearchResponseSerializer(serializers.Serializer):
+    results = ResultSerializer(many=True)
+    next_cursor = serializers.CharField(
+        allow_null=True, help_text="Send it back with the same query for the next page.")
+    next = serializers.URLField(allow_null=True, help_text="The next page (GET only).")
+
+
+class DigestSerializer(serializers.Serializer):
+    algorithm = serializers.CharField()
+    canonicalization = serializers.CharField()
+    value = serializers.CharField(help_text="Lowercase hex SHA-256 of the canonical record.")
+
+
+class LedgerSerializer(serializers.Serializer):
+    origin = serializers.CharField()
+    leaf_index = serializers.IntegerField()
+    leaf_hash = serializers.CharField()
+    checkpoint = serializers.CharField(
+        allow_null=True, help_text="The signed checkpoint note; null until the next one.")
+    tree_size = serializers.IntegerField(allow_null=True)
+    inclusion_proof = serializers.ListField(child=serializers.CharField(), allow_null=True)
+
+
+class FileSerializer(serializers.Serializer):
+    sha256 = serializers.CharField()
+    name = serializers.CharField()
+    url = serializers.URLField()
+
+
+class LinksSerializer(serializers.Serializer):
+    html = serializers.URLField()
+    json = serializers.URLField()
+    pdf = serializers.URLField()
+
+
+class PublicationSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    url = serializers.URLField()
+    published_at = serializers.CharField(help_text="UTC, RFC 3339: 2026-11-24T23:30:05Z.")
+    digest = DigestSerializer()
+    record = serializers.DictField(
+        help_text="The canonical record (docs/canonical-form.md); SHA-256 of its RFC 8785 "
+                  "bytes is `digest.value`.")
+    ledger = LedgerSerializer()
+    corrects = serializers.CharField(allow_null=True)
+    corrected_by = serializers.ListField(child=serializers.CharField())
+    files = FileSerializer(many=True)
+    links = LinksSerializer()
+    citation = serializers.CharField(help_text="A WIPO ST.14-style NPL citation.")
+
+
+class ProblemSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField(required=False)
+    errors = serializers.DictField(required=False,
+                                   help_text="Field name → messages, for invalid parameters.")

@@ -1,0 +1,247 @@
+"""The examiner API, /api/v1/: search, one publication, publications like it, and their
+citations (?format=ris|bibtex|csv). Anonymous callers are welcome at a lower rate."""
+
+import hashlib
+import json
+
+from django.core import signing
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from defpub import selectors
+from defpub.models import Publication
+from defpub.problems import PROBLEM_TYPE
+from search import engine
+from search.api import serializers as s
+from search.api.authentication import ApiKeyAuthentication
+from search.api.citations import CITATION_RENDERERS, entry
+from search.api.quotas import RedisQuota
+
+CURSOR_SALT = "defpub.api.cursor"
+MAX_OFFSET = 1000  # the engine fuses a few hundred candidates; deeper pages are empty
+
+
+class ProblemRenderer(JSONRenderer):
+    media_type = PROBLEM_TYPE
+    format = "problem"
+
+
+class Negotiation(DefaultContentNegotiation):
+    def select_renderer(self, request, renderers, format_suffix=None):
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except Http404:  # DRF's answer to an unknown ?format=
+            names = ", ".join(r.format for r in renderers)
+            raise exceptions.ValidationError(
+                {"format": [_("Unknown format; use one of: %(names)s.") % {"names": names}]}
+            ) from None
+
+
+class ApiView(APIView):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [AllowAny]
+    throttle_classes = [RedisQuota]
+    renderer_classes = [JSONRenderer, *CITATION_RENDERERS]
+    parser_classes = [JSONParser]
+    content_negotiation_class = Negotiation
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.status_code >= 400:  # errors are problem+json whatever was asked for
+            response.accepted_renderer = ProblemRenderer()
+            response.accepted_media_type = PROBLEM_TYPE
+        quota = getattr(request, "quota", None)
+        if quota is not None:
+            for name, value in quota.headers().items():
+                response[name] = value
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    def citations(self, request, publications: list[Publication], extras=None, *,
+                  name: str = "") -> Response:
+        extras = extras or [{} for _ in publications]
+        items = [entry(p, request, **extra) for p, extra in zip(publications, extras,
+                                                                strict=True)]
+        response = Response({"citations": items})
+        name = name or publications[0].number
+        suffix = {"ris": "ris", "bibtex": "bib", "csv": "csv"}[request.accepted_renderer.format]
+        response["Content-Disposition"] = f'attachment; filename="{name}.{suffix}"'
+        return response
+
+    def page(self, request, query: dict, results, offset: int, *, page_url: bool) -> Response:
+        limit = query["limit"]
+        more = len(results) > limit and offset + limit < MAX_OFFSET
+        results = results[:limit]
+        if request.accepted_renderer.format != "json":
+            if not results:
+                return Response({"citations": []})
+            by_number = Publication.objects.select_related("organisation").in_bulk(
+                [r.number for r in results], field_name="number")
+            return self.citations(
+                request, [by_number[r.number] for r in results],
+                [{"rank": offset + i, "score": round(r.fused, 6)}
+                 for i, r in enumerate(results, start=1)], name="defpub-results")
+        next_cursor = make_cursor(query, offset + limit) if more else None
+        next_url = None
+        if next_cursor and page_url:
+            params = request.query_params.copy()
+            params["cursor"] = next_cursor
+            next_url = request.build_absolute_uri(request.path) + "?" + params.urlencode()
+        body = {
+            "results": [result_json(r, offset + i, request)
+                        for i, r in enumerate(results, start=1)],
+            "next_cursor": next_cursor,
+            "next": next_url,
+        }
+        return Response(body)
+
+
+def problem(status: int, description: str) -> dict:
+    return {(status, PROBLEM_TYPE): OpenApiResponse(s.ProblemSerializer,
+                                                    description=description)}
+
+
+ERRORS = {
+    **problem(400, "Invalid parameters; `errors` names each field."),
+    **problem(401, "Unknown, revoked or expired key."),
+    **problem(429, "Quota used up; see Retry-After and RateLimit."),
+}
+NOT_FOUND = problem(404, "No publication has this number.")
+CITATION_CONTENT = {(200, r.media_type): OpenApiTypes.STR for r in CITATION_RENDERERS}
+FORMAT = OpenApiParameter(
+    "format", str, enum=["json", "ris", "bibtex", "csv"],
+    description="json (default), or a citation export: RIS, BibTeX or CSV.")
+SEARCH_EXAMPLE = OpenApiExample(
+    "Claims in English", request_only=True,
+    value={"text": "A battery pack whose cells are cooled by a dielectric liquid that boils "
+                   "at the cell surface.", "before": "2026-01-01", "limit": 10})
+
+
+class SearchView(ApiView):
+    @extend_schema(
+        operation_id="search", parameters=[s.SearchQuerySerializer, FORMAT],
+        responses={(200, "application/json"): s.SearchResponseSerializer, **CITATION_CONTENT,
+                   **ERRORS},
+        summary="Search prior art",
+        description="Ranked publications for a short query or whole claims, with the "
+                    "passages that matched and each retriever's score.",
+    )
+    def get(self, request):
+        return self._search(request, request.query_params, page_url=True)
+
+    @extend_schema(
+        operation_id="search_post", request=s.SearchQuerySerializer, parameters=[FORMAT],
+        responses={(200, "application/json"): s.SearchResponseSerializer, **CITATION_CONTENT,
+                   **ERRORS},
+        examples=[SEARCH_EXAMPLE], summary="Search prior art with long text (claims)",
+    )
+    def post(self, request):
+        if not isinstance(request.data, dict):
+            raise exceptions.ParseError(_("Send a JSON object."))
+        return self._search(request, request.data, page_url=False)
+
+    def _search(self, request, data, *, page_url: bool) -> Response:
+        query = valid(s.SearchQuerySerializer, data)
+        offset = cursor_offset(query)
+        results = engine.search(query["text"], **engine_filters(query),
+                                limit=query["limit"] + 1, offset=offset)
+        return self.page(request, query, results, offset, page_url=page_url)
+
+class PublicationView(ApiView):
+    @extend_schema(
+        operation_id="publication", parameters=[FORMAT],
+        responses={(200, "application/json"): s.PublicationSerializer, **CITATION_CONTENT,
+                   **NOT_FOUND, **{k: v for k, v in ERRORS.items() if k[0] != 400}},
+        summary="One publication: record, digest, ledger proof and citation",
+    )
+    def get(self, request, number: str):
+        publication = selectors.publication_by_number(number)
+        if request.accepted_renderer.format != "json":
+            return self.citations(request, [publication])
+        document = selectors.publication_document(publication, request)
+        document["citation"] = selectors.citation(publication, request)
+        return Response(document)
+
+
+class SimilarView(ApiView):
+    @extend_schema(
+        operation_id="publication_similar", parameters=[s.FiltersSerializer, FORMAT],
+        responses={(200, "application/json"): s.SearchResponseSerializer, **CITATION_CONTENT,
+                   **NOT_FOUND, **ERRORS},
+        summary="Publications like this one (itself left out)",
+    )
+    def get(self, request, number: str):
+        number = number.upper()
+        if not Publication.objects.filter(number=number).exists():
+            raise Http404
+        query = {**valid(s.FiltersSerializer, request.query_params), "like": number}
+        offset = cursor_offset(query)
+        results = engine.more_like_this(number, **engine_filters(query),
+                                        limit=query["limit"] + 1, offset=offset)
+        return self.page(request, query, results, offset, page_url=True)
+
+
+
+def valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def engine_filters(query: dict) -> dict:
+    return {"before": query.get("before"), "ipc": query.get("ipc") or None,
+            "lang": query.get("lang") or None}
+
+
+def _fingerprint(query: dict) -> str:
+    """Which query a cursor belongs to: everything but the cursor itself."""
+    kept = {k: str(v) for k, v in query.items() if k != "cursor"}
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def make_cursor(query: dict, offset: int) -> str:
+    return signing.dumps({"o": offset, "q": _fingerprint(query)}, salt=CURSOR_SALT,
+                         compress=True)
+
+
+def cursor_offset(query: dict) -> int:
+    token = query.get("cursor")
+    if not token:
+        return 0
+    try:
+        payload = signing.loads(token, salt=CURSOR_SALT)
+    except signing.BadSignature:
+        raise exceptions.ValidationError({"cursor": [_("This cursor is not valid.")]}) from None
+    if payload.get("q") != _fingerprint(query):
+        raise exceptions.ValidationError(
+            {"cursor": [_("This cursor belongs to another query; send the same parameters "
+                          "as for the page it came from.")]})
+    return min(int(payload["o"]), MAX_OFFSET)
+
+
+def result_json(result: engine.Result, rank: int, request) -> dict:
+    return {
+        "rank": rank,
+        "number": result.number,
+        "title": result.title,
+        "published_at": result.published_at.isoformat().replace("+00:00", "Z"),
+        "organisation": result.organisation,
+        "ipc": result.ipc,
+        "url": selectors.public_url(f"/p/{result.number}", request),
+        "scores": {"fused": result.fused, "dense": result.dense, "lexical": result.lexical},
+        "passages": [
+            {"field": p.field, "ordinal": p.ordinal, "lang": p.lang, "start": p.start,
+             "end": p.end, "text": p.text, "highlighted": p.highlighted,
+             "scores": {"dense": p.dense, "lexical": p.lexical}}
+            for p in result.passages
+        ],
+    }
