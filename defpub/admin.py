@@ -2,11 +2,16 @@
 (and the database refuses changes to them anyway)."""
 
 from django.contrib import admin
+from django.utils import timezone
+from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
 from defpub.models import (
+    ApiKeyUsage,
     Attachment,
     AuditEvent,
     Disclosure,
+    ExaminerKey,
     Invitation,
     LedgerCheckpoint,
     Membership,
@@ -88,3 +93,43 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor", "action", "target_type", "target_id", "organisation"]
     list_filter = ["action"]
     search_fields = ["target_id", "action"]
+
+
+# The library's own APIKey model is unused: examiners' keys are ExaminerKey.
+admin.site.unregister(APIKey)
+
+
+class ApiKeyUsageInline(admin.TabularInline):
+    model = ApiKeyUsage
+    fields = ["day", "served", "refused"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExaminerKey)
+class ExaminerKeyAdmin(APIKeyModelAdmin):
+    """Adding a key here shows it once in a message; only its hash is stored."""
+
+    list_display = ["prefix", "name", "owner", "office", "rate_per_minute", "created",
+                    "last_used_at", "revoked"]
+    list_filter = ["revoked", "created"]
+    search_fields = ["prefix", "name", "office", "owner__username", "owner__email"]
+    fields = ["owner", "office", "name", "rate_per_minute", "expiry_date", "revoked",
+              "last_used_at"]
+    autocomplete_fields = ["owner"]
+    inlines = [ApiKeyUsageInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "last_used_at")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the audit trail and usage keep pointing at the key
+
+    def save_model(self, request, obj, form, change):
+        if change and obj.revoked and not obj.revoked_at:
+            obj.revoked_at = timezone.now()
+        super().save_model(request, obj, form, change)

@@ -6,7 +6,7 @@ member: add a new pattern there too.
 
 from django.urls import path
 
-from defpub.views import accounts, filing, organisations
+from defpub.views import accounts, api_keys, filing, organisations
 
 urlpatterns = [
     # accounts
@@ -15,6 +15,12 @@ urlpatterns = [
     path("accounts/logout", accounts.SignOutView.as_view(), name="logout"),
     path("accounts/password", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("dashboard/", accounts.dashboard, name="dashboard"),
+    # the examiner API's keys (each person's own)
+    path("accounts/api-keys", api_keys.api_keys, name="api_keys"),
+    path("accounts/api-keys/<str:prefix>/rotate", api_keys.api_key_rotate_view,
+         name="api_key_rotate"),
+    path("accounts/api-keys/<str:prefix>/revoke", api_keys.api_key_revoke_view,
+         name="api_key_revoke"),
     # organisations and members
     path("orgs/new", organisations.organisation_new, name="organisation_new"),
     path("orgs/<slug:slug>/", organisations.organisation_detail, name="organisation_detail"),
