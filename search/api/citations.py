@@ -124,7 +124,10 @@ class _CitationRenderer(BaseRenderer):
     write = staticmethod(ris)
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return type(self).write(data["citations"]).encode(self.charset)
+        if not isinstance(data, dict) or "citations" not in data:
+            return b""  # a response without a body (204 to a CORS preflight)
+        # An empty body would lose its Content-Type in DRF; a blank line is an empty list.
+        return (type(self).write(data["citations"]) or "\r\n").encode(self.charset)
 
 
 class RISRenderer(_CitationRenderer):

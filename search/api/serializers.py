@@ -20,22 +20,51 @@ def encodable(text: str) -> None:
         raise serializers.ValidationError(_("The text is not valid Unicode.")) from None
 
 
+class Strict:
+    """A query parameter given empty (`?before=`) is an invalid value, not an absent one
+    (DRF's default for form input), so the API answers what the schema says."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, serializers.empty)
+
+
+class DateField(Strict, serializers.DateField):
+    pass
+
+
+class IntegerField(Strict, serializers.IntegerField):
+    pass
+
+
+class ChoiceField(Strict, serializers.ChoiceField):
+    pass
+
+
+class TextField(Strict, serializers.CharField):
+    """A string, strictly: JSON numbers and booleans are refused rather than turned into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class FiltersSerializer(serializers.Serializer):
-    before = serializers.DateField(
-        required=False, allow_null=True,
+    before = DateField(
+        required=False,
         help_text="Only documents published strictly before this date (UTC), e.g. the "
                   "priority date: YYYY-MM-DD.")
-    ipc = serializers.CharField(
-        required=False, allow_blank=True, max_length=16, validators=[IPC_PREFIX],
+    ipc = TextField(
+        required=False, max_length=16, validators=[IPC_PREFIX],
         help_text="An IPC/CPC prefix: H04L, H04L 9, H04L 9/32.")
-    lang = serializers.ChoiceField(
-        choices=["en", "zh"], required=False, allow_blank=True,
+    lang = ChoiceField(
+        choices=["en", "zh"], required=False,
         help_text="Only passages in this language: en or zh.")
-    limit = serializers.IntegerField(
+    limit = IntegerField(
         required=False, default=20, min_value=1, max_value=MAX_LIMIT,
         help_text=f"Results per page, 1–{MAX_LIMIT}.")
-    cursor = serializers.CharField(
-        required=False, allow_blank=True, max_length=500,
+    cursor = TextField(
+        required=False, max_length=500,
         help_text="`next_cursor` from the previous page, sent with the same query.")
 
     def validate_ipc(self, value: str) -> str:
@@ -43,7 +72,7 @@ class FiltersSerializer(serializers.Serializer):
 
 
 class SearchQuerySerializer(FiltersSerializer):
-    text = serializers.CharField(
+    text = TextField(
         max_length=MAX_QUERY, validators=[encodable],
         help_text="A short query or whole claims, in English or Chinese "
                   f"(at most {MAX_QUERY:,} characters; long text is split and merged).")

@@ -38,6 +38,8 @@ class ProblemRenderer(JSONRenderer):
 class Negotiation(DefaultContentNegotiation):
     def select_renderer(self, request, renderers, format_suffix=None):
         try:
+            if request.query_params.get("format", None) == "":
+                raise Http404  # DRF would ignore an empty format; refuse it like an unknown one
             return super().select_renderer(request, renderers, format_suffix)
         except Http404:  # DRF's answer to an unknown ?format=
             names = ", ".join(r.format for r in renderers)
@@ -64,6 +66,15 @@ class ApiView(APIView):
             for name, value in quota.headers().items():
                 response[name] = value
         response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    def options(self, request, *args, **kwargs):
+        """A CORS preflight: browsers may call the API from any page, with a key."""
+        response = Response(status=204)
+        response["Allow"] = response["Access-Control-Allow-Methods"] = ", ".join(
+            self.allowed_methods)
+        response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+        response["Access-Control-Max-Age"] = "86400"
         return response
 
     def citations(self, request, publications: list[Publication], extras=None, *,
@@ -160,7 +171,7 @@ class PublicationView(ApiView):
     @extend_schema(
         operation_id="publication", parameters=[FORMAT],
         responses={(200, "application/json"): s.PublicationSerializer, **CITATION_CONTENT,
-                   **NOT_FOUND, **{k: v for k, v in ERRORS.items() if k[0] != 400}},
+                   **NOT_FOUND, **ERRORS},
         summary="One publication: record, digest, ledger proof and citation",
     )
     def get(self, request, number: str):
