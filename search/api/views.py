@@ -8,7 +8,7 @@ from django.core import signing
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
@@ -21,6 +21,7 @@ from defpub import selectors
 from defpub.models import Publication
 from defpub.problems import PROBLEM_TYPE
 from search import engine
+from search.api import examples
 from search.api import serializers as s
 from search.api.authentication import ApiKeyAuthentication
 from search.api.citations import CITATION_RENDERERS, entry
@@ -116,25 +117,21 @@ class ApiView(APIView):
         return Response(body)
 
 
-def problem(status: int, description: str) -> dict:
-    return {(status, PROBLEM_TYPE): OpenApiResponse(s.ProblemSerializer,
-                                                    description=description)}
+def problem(status: int, description: str, example) -> dict:
+    return {(status, PROBLEM_TYPE): OpenApiResponse(s.ProblemSerializer, description=description,
+                                                    examples=[example])}
 
 
 ERRORS = {
-    **problem(400, "Invalid parameters; `errors` names each field."),
-    **problem(401, "Unknown, revoked or expired key."),
-    **problem(429, "Quota used up; see Retry-After and RateLimit."),
+    **problem(400, "Invalid parameters; `errors` names each field.", examples.INVALID),
+    **problem(401, "Unknown, revoked or expired key.", examples.UNKNOWN_KEY),
+    **problem(429, "Quota used up; see Retry-After and RateLimit.", examples.THROTTLED),
 }
-NOT_FOUND = problem(404, "No publication has this number.")
+NOT_FOUND = problem(404, "No publication has this number.", examples.NOT_FOUND)
 CITATION_CONTENT = {(200, r.media_type): OpenApiTypes.STR for r in CITATION_RENDERERS}
 FORMAT = OpenApiParameter(
     "format", str, enum=["json", "ris", "bibtex", "csv"],
     description="json (default), or a citation export: RIS, BibTeX or CSV.")
-SEARCH_EXAMPLE = OpenApiExample(
-    "Claims in English", request_only=True,
-    value={"text": "A battery pack whose cells are cooled by a dielectric liquid that boils "
-                   "at the cell surface.", "before": "2026-01-01", "limit": 10})
 
 
 class SearchView(ApiView):
@@ -142,7 +139,7 @@ class SearchView(ApiView):
         operation_id="search", parameters=[s.SearchQuerySerializer, FORMAT],
         responses={(200, "application/json"): s.SearchResponseSerializer, **CITATION_CONTENT,
                    **ERRORS},
-        summary="Search prior art",
+        summary="Search prior art", examples=[examples.RESULTS],
         description="Ranked publications for a short query or whole claims, with the "
                     "passages that matched and each retriever's score.",
     )
@@ -153,7 +150,8 @@ class SearchView(ApiView):
         operation_id="search_post", request=s.SearchQuerySerializer, parameters=[FORMAT],
         responses={(200, "application/json"): s.SearchResponseSerializer, **CITATION_CONTENT,
                    **ERRORS},
-        examples=[SEARCH_EXAMPLE], summary="Search prior art with long text (claims)",
+        examples=[examples.CLAIMS, examples.RESULTS],
+        summary="Search prior art with long text (claims)",
     )
     def post(self, request):
         if not isinstance(request.data, dict):
@@ -173,6 +171,7 @@ class PublicationView(ApiView):
         responses={(200, "application/json"): s.PublicationSerializer, **CITATION_CONTENT,
                    **NOT_FOUND, **ERRORS},
         summary="One publication: record, digest, ledger proof and citation",
+        examples=[examples.PUBLICATION],
     )
     def get(self, request, number: str):
         publication = selectors.publication_by_number(number)
@@ -189,6 +188,7 @@ class SimilarView(ApiView):
         responses={(200, "application/json"): s.SearchResponseSerializer, **CITATION_CONTENT,
                    **NOT_FOUND, **ERRORS},
         summary="Publications like this one (itself left out)",
+        examples=[examples.RESULTS],
     )
     def get(self, request, number: str):
         number = number.upper()
