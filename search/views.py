@@ -14,6 +14,7 @@ from search import engine
 from search.forms import SearchForm
 
 PER_PAGE = 20
+EXPORT = 100  # results in a citation export (the API's largest page)
 FILTERS = ("before", "ipc", "lang")
 # Descriptions are Markdown; their heading and emphasis marks are noise in a snippet.
 MARKDOWN_MARKS = re.compile(r"(?m)^[ \t]*#{1,6}[ \t]+|\*\*")
@@ -57,12 +58,28 @@ def _results(data: dict) -> dict:
         passage.highlighted = MARKDOWN_MARKS.sub("", passage.highlighted)
     return {
         **context,
+        "exports": _export_urls(data),
         "results": results[:PER_PAGE],
         "first": offset + 1,
         "last": offset + min(len(results), PER_PAGE),
         "previous_url": _page_url(data, page - 1) if page > 1 else None,
         "next_url": _page_url(data, page + 1) if len(results) > PER_PAGE else None,
     }
+
+
+def _export_urls(data: dict) -> dict[str, str]:
+    """The API's citation exports of the same search, top EXPORT results."""
+    params = QueryDict(mutable=True)
+    for name in FILTERS:
+        if data[name]:
+            params[name] = data[name].isoformat() if name == "before" else data[name]
+    params["limit"] = str(EXPORT)
+    if data["q"]:
+        params["text"] = data["q"]
+        base = reverse("api-search")
+    else:
+        base = reverse("api-similar", args=[data["like"]])
+    return {fmt: f"{base}?{params.urlencode()}&format={fmt}" for fmt in ("ris", "bibtex", "csv")}
 
 
 def _page_url(data: dict, page: int) -> str:

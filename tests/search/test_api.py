@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from unittest import mock
 
 import pytest
+import redis
 import rfc8785
 
 from defpub.models import ApiKeyUsage
@@ -276,3 +277,15 @@ def test_a_revoked_key_is_refused_on_its_next_request(client, publish):
     assert before.status_code == 200
     assert after.status_code == 401
     assert json.loads(after.content)["detail"] == "This API key is unknown or was revoked."
+
+
+def test_when_the_quota_counter_is_down_the_api_still_serves(client, publish):
+    publication = publish(**GEARBOX)
+    broken = mock.Mock(side_effect=redis.ConnectionError("injected: Valkey is down"))
+
+    with mock.patch("search.api.quotas._script", return_value=broken):
+        response = client.get(f"/api/v1/publications/{publication.number}",
+                              REMOTE_ADDR="10.1.0.13")
+
+    assert response.status_code == 200
+    assert "RateLimit" not in response

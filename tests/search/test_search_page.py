@@ -171,3 +171,16 @@ def test_pagination_keeps_the_filters_and_shows_the_rest_on_page_two(client, pub
     assert 'rel="next"' in first and "before=2026-01-01" in first and 'rel="prev"' not in first
     assert len(numbers(second)) == 5 and 'rel="prev"' in second and 'rel="next"' not in second
     assert set(numbers(first)) | set(numbers(second)) == {p.number for p in publications}
+
+
+def test_a_result_page_links_to_citation_exports_of_the_same_search(client, indexed):
+    membrane = indexed(**MEMBRANE, ipc=["B01D 65/02"])
+    indexed(**GEARBOX)
+
+    html = client.get("/search", {"q": "ceramic membrane", "ipc": "B01D"}).content.decode()
+    ris_url = re.search(r'<a href="([^"]+format=ris)" download>RIS</a>', html).group(1)
+    ris = client.get(ris_url.replace("&amp;", "&"), REMOTE_ADDR="10.3.0.1").content.decode()
+
+    assert "ipc=B01D" in ris_url and "limit=100" in ris_url
+    assert f"SN  - {membrane.number}" in ris
+    assert "Helical gearbox" not in ris  # the IPC filter came along
