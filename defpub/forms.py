@@ -242,5 +242,6 @@ class ApproveForm(forms.Form):
         label=_("Publish at (UTC, optional)"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("Leave empty to publish immediately on approval."),
+        help_text=_("Leave empty to publish on approval, or on the date the filers asked for, "
+                    "if any."),
     )
