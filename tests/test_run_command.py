@@ -78,6 +78,14 @@ def test_run_serves_a_healthy_system_and_sigterm_leaves_no_process(tmp_path):
         processes = tree(run.pid) + embedded_servers(home)
         names = " ".join(" ".join(p.cmdline()) for p in processes)
         assert "gunicorn" in names and "worker" in names and "beat" in names
+        # Web and worker processes share the cores for embedding, and do not spin.
+        cores = str(os.cpu_count() or 1)
+        for process in processes:
+            command = " ".join(process.cmdline())
+            if "gunicorn" in command or " worker " in command:
+                environ = process.environ()
+                assert environ["SEARCH_EMBED_THREADS"] == cores, command
+                assert environ["OMP_WAIT_POLICY"] == "PASSIVE", command
         assert len(embedded_servers(home)) >= 2  # postgres and valkey
 
         run.send_signal(signal.SIGTERM)

@@ -10,6 +10,12 @@ from django.core.management.base import BaseCommand, CommandError
 from defpub.runtime.supervisor import Child, Supervisor
 
 
+def embedding_env(env: dict[str, str], *, processes: int) -> dict[str, str]:
+    """`env` for one of `processes` processes that embed: a share of the cores each (unless
+    the operator set SEARCH_EMBED_THREADS)."""
+    return {"SEARCH_EMBED_THREADS": str(max(1, (os.cpu_count() or 1) // processes)), **env}
+
+
 class Command(BaseCommand):
     help = "Run the whole system: web, Celery worker and beat (and the embedded servers)."
     requires_system_checks = []  # migrate below runs every check, database ones included
@@ -32,13 +38,15 @@ class Command(BaseCommand):
         run_dir.mkdir(parents=True, exist_ok=True)
         python = sys.executable
         env = self._child_env()
-        # Each worker process embeds with all cores by default; share them out instead.
-        worker_env = {"SEARCH_EMBED_THREADS": str(max(1, (os.cpu_count() or 1)
-                                                      // worker_concurrency)), **env}
+        # Each process would embed with all cores; share them out instead (web processes
+        # embed queries, worker processes passages). bench/api_load.py: 5-10x the search
+        # throughput under load (docs/benchmarks.md, "Examiner API under load").
+        web_env = embedding_env(env, processes=web_workers)
+        worker_env = embedding_env(env, processes=worker_concurrency)
         children = [
             Child("web", [python, "-m", "gunicorn", "defpub.wsgi", "--bind", f"{host}:{port}",
                           "--workers", str(web_workers), "--access-logfile", "-",
-                          "--graceful-timeout", "10"]),
+                          "--graceful-timeout", "10"], env=web_env),
             Child("worker", [python, "-m", "celery", "-A", "defpub.celery", "worker",
                              "--loglevel", "INFO", "--concurrency", str(worker_concurrency),
                              "--hostname", "worker@%h"], env=worker_env),
@@ -73,4 +81,6 @@ class Command(BaseCommand):
         # Served over plain HTTP on this machine unless the operator says there is TLS in front.
         env.setdefault("DEFPUB_TLS", "0")
         env.setdefault("PYTHONUNBUFFERED", "1")
+        # OpenMP threads that spin while they wait burn the cores other processes need.
+        env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         return env
