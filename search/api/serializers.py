@@ -41,7 +41,12 @@ class ChoiceField(Strict, serializers.ChoiceField):
 
 
 class TextField(Strict, serializers.CharField):
-    """A string, strictly: JSON numbers and booleans are refused rather than turned into text."""
+    """A string, strictly: JSON numbers and booleans are refused rather than turned into text,
+    and lengths count what was sent (not trimmed first), as the schema's maxLength does."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

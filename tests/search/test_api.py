@@ -289,3 +289,10 @@ def test_when_the_quota_counter_is_down_the_api_still_serves(client, publish):
 
     assert response.status_code == 200
     assert "RateLimit" not in response
+
+
+def test_text_longer_than_the_limit_is_refused_even_with_surrounding_spaces(client):
+    response = client.get("/api/v1/search", {"text": "\t" + "a" * 20_000},
+                          REMOTE_ADDR="10.1.0.14")
+
+    assert response.status_code == 400 and "text" in response.json()["errors"]
