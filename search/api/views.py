@@ -165,6 +165,7 @@ class SearchView(ApiView):
                                 limit=query["limit"] + 1, offset=offset)
         return self.page(request, query, results, offset, page_url=page_url)
 
+
 class PublicationView(ApiView):
     @extend_schema(
         operation_id="publication", parameters=[FORMAT],
@@ -199,7 +200,6 @@ class SimilarView(ApiView):
         results = engine.more_like_this(number, **engine_filters(query),
                                         limit=query["limit"] + 1, offset=offset)
         return self.page(request, query, results, offset, page_url=True)
-
 
 
 def valid(serializer_class, data) -> dict:
