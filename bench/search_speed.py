@@ -42,8 +42,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from defpub.models import Organisation  # noqa: E402
-from search import engine  # noqa: E402
+from search import engine, lexical  # noqa: E402
 from search.embedding import MODELS, get_embedder, model_dimension  # noqa: E402
+from search.services import rebuild_term_stats  # noqa: E402
 from search.vector_index import ensure_hnsw, index_name  # noqa: E402
 
 MODEL = django_settings.SEARCH_EMBEDDING_MODEL  # the vectors are synthetic: only the label matters
@@ -64,14 +65,6 @@ DENSE = (  # engine._dense, with the model's dimension
     f"FROM search_passagevector v WHERE v.model = %s{{where}} "
     f"ORDER BY v.embedding::vector({DIM}) <=> %s::vector({DIM}) LIMIT %s"
 )
-LEXICAL = (  # engine._lexical, English query
-    "SELECT p.id, p.publication_id, p.lang, ts_rank_cd(p.tsv, q, 32) AS rank "
-    "FROM search_passage p, to_tsquery('english', (SELECT string_agg(quote_literal(lexeme), "
-    "' | ') FROM unnest(to_tsvector('english', %s)))) AS q "
-    "WHERE q IS NOT NULL AND p.tsv @@ q{where} ORDER BY rank DESC, p.id LIMIT %s"
-)
-
-
 def unit(a: np.ndarray) -> np.ndarray:
     return (a / np.linalg.norm(a, axis=-1, keepdims=True)).astype(np.float32)
 
@@ -263,8 +256,20 @@ def dense_query(vector: str, filtered: bool) -> tuple[str, list]:
 
 
 def lexical_query(piece: str, filtered: bool) -> tuple[str, list]:
+    """The engine's BM25 scoring query (search/lexical.py) for an English piece."""
     where, params = (" AND p.published_at < %s", [CUTOFF]) if filtered else ("", [])
-    return LEXICAL.format(where=where), [piece, *params, engine.CANDIDATES]
+    terms, avgdl = lexical.query_terms(piece, "en")
+    return lexical.scoring_query(terms, avgdl, "en", where, params, engine.CANDIDATES)
+
+
+def lexical_run(piece: str, filtered: bool) -> tuple[float, list]:
+    """What the engine runs for one lexical list: the term statistics lookup and the
+    scoring query; ms of both."""
+    where, params = (" AND p.published_at < %s", [CUTOFF]) if filtered else ("", [])
+    with transaction.atomic():
+        started = time.perf_counter()
+        rows = lexical.ranked(piece, "en", where=where, params=params, limit=engine.CANDIDATES)
+        return (time.perf_counter() - started) * 1000, rows
 
 
 def run(sql: str, params: list, *, ef: int = 100, exact: bool = False) -> tuple[float, list]:
@@ -327,9 +332,9 @@ def check_engine_sql(vectors: np.ndarray, pieces: list[str]) -> None:
                 ours = {r[0] for r in run(*dense_query(literal(vector), filtered))[1]}
                 theirs = {pid for pid, _ in engine._dense(vector, filters, {})}
                 assert ours == theirs, "dense SQL differs from search.engine._dense"
-                ours = [r[0] for r in run(*lexical_query(piece, filtered))[1]]
-                theirs = [pid for pid, _ in engine._lexical(piece, "english", filters, {})]
-                assert ours == theirs, "lexical SQL differs from search.engine._lexical"
+                ours = [r[0] for r in lexical_run(piece, filtered)[1]]
+                theirs = [pid for pid, _ in engine._lexical(piece, "en", filters, {})]
+                assert ours == theirs, "lexical search differs from search.engine._lexical"
 
 
 def unreachable(total: int, sample: int = 1000) -> float:
@@ -381,8 +386,8 @@ def measure(queries: np.ndarray, warmup: np.ndarray, pieces: list[str], total: i
         out["dense plan", filtered] = explain(*dense_query(literals[0], filtered))
         out["exact plan", filtered] = explain(*dense_query(literals[0], filtered), exact=True)
         for piece in pieces[-20:]:
-            run(*lexical_query(piece, filtered))
-        runs = [run(*lexical_query(piece, filtered)) for piece in pieces]
+            lexical_run(piece, filtered)
+        runs = [lexical_run(piece, filtered) for piece in pieces]
         out["lexical", filtered] = (
             *pct([ms for ms, _ in runs]),
             np.mean([len(rows) for _, rows in runs]),
@@ -496,15 +501,15 @@ def report(stages, settings, embedding, queries: int) -> None:
         f"(keeps {stages[-1]['before'] / stages[-1]['n']:.1%} of the passages).\n"
     )
     print(
-        "| passages | publications | load s | HNSW build s | passages MiB | vectors MiB "
-        "| HNSW MiB | GiB per 1M passages (all / HNSW) |"
+        "| passages | publications | load s | BM25 statistics s | HNSW build s | passages MiB "
+        "| vectors MiB | HNSW MiB | GiB per 1M passages (all / HNSW) |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for s in stages:
         z, n = s["sizes"], s["n"]
         per = (z["passage"] + z["vector"]) / n * 1e6 / 2**30
         print(
-            f"| {n:,} | {s['pubs']:,} | {s['load']:.0f} | {s['build']:.1f} | "
+            f"| {n:,} | {s['pubs']:,} | {s['load']:.0f} | {s['stats']:.0f} | {s['build']:.1f} | "
             f"{z['passage'] / 2**20:,.0f} | {z['vector'] / 2**20:,.0f} | {z['hnsw'] / 2**20:,.0f} | "
             f"{per:.2f} / {z['hnsw'] / n * 1e6 / 2**30:.2f} |"
         )
@@ -659,7 +664,11 @@ def main() -> None:
         t = time.perf_counter()
         load(corpus, size)
         load_seconds = time.perf_counter() - t
-        progress(f"loaded in {load_seconds:.0f} s; building HNSW")
+        t = time.perf_counter()
+        rebuild_term_stats()  # COPY bypassed the indexer, which keeps BM25's statistics
+        stats_seconds = time.perf_counter() - t
+        progress(f"loaded in {load_seconds:.0f} s, BM25 statistics in {stats_seconds:.0f} s; "
+                 "building HNSW")
         build, notices = build_index()
         progress(f"HNSW built in {build:.0f} s; measuring")
         if not stages:
@@ -669,6 +678,7 @@ def main() -> None:
                 "n": size,
                 "pubs": corpus.publications,
                 "load": load_seconds,
+                "stats": stats_seconds,
                 "build": build,
                 "notices": notices,
                 "sizes": sizes(),

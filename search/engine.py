@@ -14,10 +14,10 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from defpub.models import Publication
-from search import fusion, highlight
+from search import fusion, highlight, lexical
 from search.chunking import MAX_CHARS, split_long
 from search.embedding import get_embedder, model_dimension
-from search.text import chinese_terms, detect_lang, informative_terms
+from search.text import detect_lang
 from search.translate import dictionary
 
 CANDIDATES = 100  # passages per retriever and query piece
@@ -35,7 +35,7 @@ class PassageHit:
     start: int
     end: int
     dense: float | None = None  # cosine similarity
-    lexical: float | None = None  # ts_rank_cd, normalised to [0, 1)
+    lexical: float | None = None  # BM25 score (unbounded; higher is better)
     highlighted: str = ""
 
 
@@ -111,14 +111,12 @@ def search(text: str, *, before: date | datetime | None = None, ipc: str | None 
         _tune_ann()
         for piece, vector in zip(pieces, vectors, strict=True):
             query_lang = detect_lang(piece)
-            own = "simple" if query_lang == "zh" else "english"
             translated, other = _translated(piece, query_lang)
             shown_terms.append(translated)
             runs += [
                 fusion.Run("dense", query_lang, _dense(vector, filters, hits)),
-                fusion.Run("lexical", query_lang, _lexical(piece, own, filters, hits)),
-                fusion.Run("translated", query_lang,
-                           _lexical(translated, other, filters, hits, translated=True)),
+                fusion.Run("lexical", query_lang, _lexical(piece, query_lang, filters, hits)),
+                fusion.Run("translated", query_lang, _lexical(translated, other, filters, hits)),
             ]
     ranked = fusion.fuse(runs, passage_langs={pid: hit.lang for pid, hit in hits.items()},
                          weights=fusion.weights(multilingual=embedder.multilingual))
@@ -165,44 +163,23 @@ def _dense(vector, filters: Filters, hits: dict[int, PassageHit]) -> list[tuple[
     return [(passage_id, publication_id) for passage_id, publication_id, _, _ in rows]
 
 
-def _lexical(text: str, config: str, filters: Filters, hits: dict[int, PassageHit], *,
-             translated: bool = False) -> list[tuple[int, int]]:
-    """Passages matching any of the text's terms: `simple` for Chinese (segmented as the
-    index is), `english` (stemmed) otherwise; ranked by cover density."""
-    if config == "simple":
-        terms = list(dict.fromkeys(chinese_terms(text)))
-        if not translated:  # a dictionary's words are already chosen; the user's are not
-            terms = informative_terms(terms)
-        query_sql = "to_tsquery('simple', %s)"
-        query_params = [" | ".join("'" + t.replace("'", "''") + "'" for t in terms)]
-    else:
-        # OR of the stemmed words: long queries should rank, not require every word.
-        query_sql = ("to_tsquery('english', (SELECT string_agg(quote_literal(lexeme), ' | ') "
-                     "FROM unnest(to_tsvector('english', %s))))")
-        query_params = [text]
-    if not query_params[0].strip():
-        return []
+def _lexical(text: str, lang: str, filters: Filters,
+             hits: dict[int, PassageHit]) -> list[tuple[int, int]]:
+    """Passages in `lang` ranked by BM25 for the text's terms (search/lexical.py)."""
     where, params = filters.sql("p")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT p.id, p.publication_id, p.lang, ts_rank_cd(p.tsv, q, 32) AS rank "  # noqa: S608
-            f"FROM search_passage p, {query_sql} AS q "
-            f"WHERE q IS NOT NULL AND p.tsv @@ q{where} ORDER BY rank DESC, p.id LIMIT %s",
-            [*query_params, *params, CANDIDATES],
-        )
-        rows = cursor.fetchall()
-    for passage_id, _, lang, rank in rows:
-        hit = hits.setdefault(passage_id, _placeholder(passage_id, lang))
-        hit.lexical = max(hit.lexical or 0.0, float(rank))
+    rows = lexical.ranked(text, lang, where=where, params=params, limit=CANDIDATES)
+    for passage_id, _, passage_lang, score in rows:
+        hit = hits.setdefault(passage_id, _placeholder(passage_id, passage_lang))
+        hit.lexical = max(hit.lexical or 0.0, float(score))
     return [(passage_id, publication_id) for passage_id, publication_id, _, _ in rows]
 
 
 def _translated(piece: str, query_lang: str) -> tuple[str, str]:
-    """The piece's dictionary translation and the text configuration to search it with."""
+    """The piece's dictionary translation and the language it is in."""
     words = dictionary()
     if query_lang == "zh":
-        return " ".join(words.chinese_to_english(piece)), "english"
-    return " ".join(words.english_to_chinese(piece)), "simple"
+        return " ".join(words.chinese_to_english(piece)), "en"
+    return " ".join(words.english_to_chinese(piece)), "zh"
 
 
 def _placeholder(passage_id: int, lang: str) -> PassageHit:

@@ -18,6 +18,7 @@ class Passage(models.Model):
     end = models.PositiveIntegerField()
     text = models.TextField()
     tsv = SearchVectorField()
+    length = models.PositiveIntegerField(db_default=0)  # tokens in tsv, for BM25's normalisation
     # Copied from the publication so that filters run inside the index scans.
     published_at = models.DateTimeField()
     ipc = ArrayField(models.CharField(max_length=32), default=list)
@@ -50,6 +51,30 @@ class PassageVector(models.Model):
 
     def __str__(self) -> str:
         return f"{self.passage_id}@{self.model}"
+
+
+class TermStat(models.Model):
+    """How many passages of a language hold a lexeme (BM25's document frequency). Kept exact
+    in each indexing transaction (search.services); `rebuild_term_stats` recomputes it."""
+
+    pk = models.CompositePrimaryKey("lang", "lexeme")
+    lang = models.CharField(max_length=2)
+    lexeme = models.TextField()
+    df = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.lang}:{self.lexeme}={self.df}"
+
+
+class CorpusStat(models.Model):
+    """Passages and tokens per language: BM25's N and average passage length."""
+
+    lang = models.CharField(max_length=2, primary_key=True)
+    passages = models.BigIntegerField(default=0)
+    tokens = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.lang}: {self.passages} passages"
 
 
 class IndexStatus(models.TextChoices):

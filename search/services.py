@@ -1,6 +1,7 @@
 """Indexing: a publication's passages, their tsvectors and embeddings, in one transaction."""
 
 import logging
+from collections import Counter
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -33,8 +34,10 @@ def publication_index(*, publication_id: int, models: list[str] | None = None) -
 
     with transaction.atomic():
         state, _ = IndexState.objects.select_for_update().get_or_create(publication=publication)
+        before = _term_counts(publication.pk)
         Passage.objects.filter(publication=publication).delete()  # vectors go with them
         ids = _insert_passages(publication, chunks)
+        _stats_add(_term_counts(publication.pk), before)
         PassageVector.objects.bulk_create([
             PassageVector(passage_id=pid, model=name, embedding=vector, publication=publication,
                           lang=chunk.lang, published_at=publication.published_at,
@@ -67,7 +70,72 @@ def _insert_passages(publication: Publication, chunks) -> list[int]:
             "text, tsv, published_at, ipc) VALUES " + ", ".join(rows) + " RETURNING id",
             params,
         )
-        return [row[0] for row in cursor.fetchall()]
+        ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute(PASSAGE_LENGTHS + " AND p.publication_id = %s", [publication.pk])
+    return ids
+
+
+# A passage's length for BM25: the tokens its tsvector keeps (stop words are not counted).
+PASSAGE_LENGTHS = (
+    "UPDATE search_passage p SET length = coalesce("
+    "(SELECT sum(cardinality(u.positions)) FROM unnest(p.tsv) u), 0) WHERE true"
+)
+TERM_COUNTS = (
+    "SELECT p.lang, t.lexeme, count(*) FROM search_passage p, "
+    "unnest(tsvector_to_array(p.tsv)) t(lexeme) WHERE p.publication_id = %s GROUP BY 1, 2 "
+    "UNION ALL SELECT lang, ' passages', count(*) FROM search_passage "  # no lexeme has a space
+    "WHERE publication_id = %s GROUP BY lang "
+    "UNION ALL SELECT lang, ' tokens', sum(length) FROM search_passage "
+    "WHERE publication_id = %s GROUP BY lang"
+)
+
+
+def _term_counts(publication_id: int) -> Counter:
+    """{(lang, lexeme): passages holding it, (lang, ' passages'): ..., (lang, ' tokens'): ...}
+    over one publication's passages."""
+    with connection.cursor() as cursor:
+        cursor.execute(TERM_COUNTS, [publication_id] * 3)
+        return Counter({(lang, key): n for lang, key, n in cursor.fetchall()})
+
+
+def _stats_add(after: Counter, before: Counter) -> None:
+    """Apply the change in BM25 statistics, in one sorted pass so that concurrent indexers
+    lock shared rows in the same order (no deadlocks) and every count stays exact."""
+    delta = Counter(after)
+    delta.subtract(before)
+    terms = sorted((lang, key, n) for (lang, key), n in delta.items()
+                   if n and not key.startswith(" "))
+    langs = sorted({lang for lang, _ in delta})
+    with connection.cursor() as cursor:
+        if terms:
+            cursor.execute(
+                "INSERT INTO search_termstat (lang, lexeme, df) "
+                "SELECT * FROM unnest(%s::text[], %s::text[], %s::int[]) "
+                "ON CONFLICT (lang, lexeme) DO UPDATE SET df = search_termstat.df + excluded.df",
+                [[t[0] for t in terms], [t[1] for t in terms], [t[2] for t in terms]],
+            )
+        for lang in langs:
+            cursor.execute(
+                "INSERT INTO search_corpusstat (lang, passages, tokens) VALUES (%s, %s, %s) "
+                "ON CONFLICT (lang) DO UPDATE SET passages = search_corpusstat.passages "
+                "+ excluded.passages, tokens = search_corpusstat.tokens + excluded.tokens",
+                [lang, delta[lang, " passages"], delta[lang, " tokens"]],
+            )
+
+
+def rebuild_term_stats() -> None:
+    """Recompute every passage length and BM25 statistic from the passages (after a bulk
+    load that bypassed publication_index). Indexing waits while this runs."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE search_passage IN SHARE MODE")
+        cursor.execute(PASSAGE_LENGTHS)
+        cursor.execute("TRUNCATE search_termstat, search_corpusstat")
+        cursor.execute(
+            "INSERT INTO search_termstat (lang, lexeme, df) SELECT p.lang, t.lexeme, count(*) "
+            "FROM search_passage p, unnest(tsvector_to_array(p.tsv)) t(lexeme) GROUP BY 1, 2")
+        cursor.execute(
+            "INSERT INTO search_corpusstat (lang, passages, tokens) "
+            "SELECT lang, count(*), sum(length) FROM search_passage GROUP BY lang")
 
 
 def publication_index_failed(*, publication_id: int, error: str) -> None:

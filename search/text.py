@@ -26,13 +26,3 @@ def chinese_terms(text: str) -> list[str]:
 def segmented(text: str) -> str:
     """Chinese text as space-separated terms, for PostgreSQL's `simple` configuration."""
     return " ".join(chinese_terms(text))
-
-
-def informative_terms(terms: list[str]) -> list[str]:
-    """Drop terms too common to tell documents apart (IDF below jieba's median), the way
-    BM25's IDF would discount them; PostgreSQL's ranking has no IDF of its own."""
-    from jieba.analyse import default_tfidf
-
-    idf, median = default_tfidf.idf_freq, default_tfidf.median_idf
-    kept = [t for t in terms if idf.get(t, median) >= median]
-    return kept or terms

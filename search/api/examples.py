@@ -15,13 +15,13 @@ RESULTS = OpenApiExample(
             "rank": 1, "number": "DP-2026-000002", "title": {"zh": "超声波自清洁过滤膜"},
             "published_at": "2026-11-24T23:30:05Z", "organisation": "demo-lab",
             "ipc": ["B01D 65/02"], "url": "https://defpub.example.org/p/DP-2026-000002",
-            "scores": {"fused": 0.0328, "dense": 0.8712, "lexical": 0.4118},
+            "scores": {"fused": 0.0328, "dense": 0.8712, "lexical": 7.4118},
             "passages": [{
                 "field": "abstract", "ordinal": 0, "lang": "zh", "start": 0, "end": 30,
                 "text": "一种通过压电换能器发出超声脉冲来清除孔隙堵塞的陶瓷过滤膜。",
                 "highlighted": "一种通过压电换能器发出<mark>超声</mark>脉冲来清除孔隙堵塞的陶瓷"
                                "<mark>过滤</mark>膜。",
-                "scores": {"dense": 0.8712, "lexical": 0.4118},
+                "scores": {"dense": 0.8712, "lexical": 7.4118},
             }],
         }],
         "next_cursor": "eJyrVspXsjIw0FEqBFI...:1vH4mX:abc",

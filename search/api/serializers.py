@@ -86,7 +86,8 @@ class SearchQuerySerializer(FiltersSerializer):
 class ScoresSerializer(serializers.Serializer):
     fused = serializers.FloatField(required=False, help_text="Weighted reciprocal-rank fusion.")
     dense = serializers.FloatField(allow_null=True, help_text="Cosine similarity, −1 to 1.")
-    lexical = serializers.FloatField(allow_null=True, help_text="Full-text rank, 0 to 1.")
+    lexical = serializers.FloatField(
+        allow_null=True, help_text="Okapi BM25 score, 0 up (compare within one answer).")
 
 
 class PassageSerializer(serializers.Serializer):
