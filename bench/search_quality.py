@@ -116,13 +116,13 @@ def main() -> int:
     print("| method | " + " | ".join(f"{t.name} (n={len(t.queries)})" for t in tasks) + " |")
     print("|---|" + "---|" * len(tasks))
     for method, by_task in rows.items():
-        cells = [f"{by_task[t.name]['r@1']:.2f} / {by_task[t.name]['r@10']:.2f} / "
-                 f"{by_task[t.name]['mrr@10']:.2f}" for t in tasks]
+        cells = [f"{by_task[t.name]['r@1']:.3f} / {by_task[t.name]['r@10']:.3f} / "
+                 f"{by_task[t.name]['mrr@10']:.3f}" for t in tasks]
         print(f"| {method} | " + " | ".join(cells) + " |")
-    beaten = all(rows["defpub"][t.name]["r@10"] >= max(rows["bm25"][t.name]["r@10"],
-                                                       rows["minilm"][t.name]["r@10"])
-                 for t in tasks)
-    print(f"\nDefPub at or above the better baseline's recall@10 on every task: {beaten}")
+    for metric in ("r@1", "r@10", "mrr@10"):
+        behind = [t.name for t in tasks if rows["defpub"][t.name][metric]
+                  < max(rows["bm25"][t.name][metric], rows["minilm"][t.name][metric])]
+        print(f"\nDefPub's {metric} below the better baseline's on: {', '.join(behind) or 'none'}")
     return 0
 
 

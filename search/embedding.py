@@ -37,8 +37,11 @@ class SentenceTransformerEmbedder:
     batch_size: int = 32
 
     def __post_init__(self) -> None:
+        import torch
         from sentence_transformers import SentenceTransformer
 
+        if settings.SEARCH_EMBED_THREADS:  # this process's share of the cores (manage.py run)
+            torch.set_num_threads(settings.SEARCH_EMBED_THREADS)
         self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         self._lock = threading.Lock()  # one encode at a time per process: torch uses all cores
 
@@ -89,6 +92,17 @@ MODELS: dict[str, tuple[int, Callable[[], Embedder]]] = {
 
 def model_dimension(name: str) -> int:
     return MODELS[name][0]
+
+
+def english_model() -> str | None:
+    """The English-only model that sharpens English queries on English passages, if any."""
+    name = settings.SEARCH_ENGLISH_MODEL
+    return name if name and name != settings.SEARCH_EMBEDDING_MODEL else None
+
+
+def index_models() -> list[str]:
+    """Every model a publication is indexed with: the main one, then the English one."""
+    return [settings.SEARCH_EMBEDDING_MODEL, *filter(None, [english_model()])]
 
 
 @cache

@@ -7,7 +7,8 @@ through both retrievers, and every ranked list is fused by weighted reciprocal r
 weights chosen by the query's and the document's language (search/fusion.py).
 """
 
-from dataclasses import dataclass, field
+import statistics
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 
 from django.conf import settings
@@ -16,11 +17,12 @@ from django.db import connection, transaction
 from defpub.models import Publication
 from search import fusion, highlight, lexical
 from search.chunking import MAX_CHARS, split_long
-from search.embedding import get_embedder, model_dimension
+from search.embedding import english_model, get_embedder, model_dimension
 from search.text import detect_lang
 from search.translate import dictionary
 
 CANDIDATES = 100  # passages per retriever and query piece
+ENGLISH_SHARE = 0.8  # the English model's share of an English passage's dense score (dev)
 MAX_PIECES = 8
 PASSAGES_SHOWN = 3
 
@@ -104,17 +106,18 @@ def search(text: str, *, before: date | datetime | None = None, ipc: str | None 
                       exclude=exclude)
     embedder = get_embedder()
     vectors = embedder.embed(pieces, role="query")
+    english = _english_vectors(pieces) if embedder.multilingual else {}
     runs: list[fusion.Run] = []
     hits: dict[int, PassageHit] = {}
     shown_terms = list(pieces)
     with transaction.atomic():  # SET LOCAL needs a transaction
         _tune_ann()
-        for piece, vector in zip(pieces, vectors, strict=True):
+        for i, (piece, vector) in enumerate(zip(pieces, vectors, strict=True)):
             query_lang = detect_lang(piece)
             translated, other = _translated(piece, query_lang)
             shown_terms.append(translated)
             runs += [
-                fusion.Run("dense", query_lang, _dense(vector, filters, hits)),
+                fusion.Run("dense", query_lang, _dense(vector, filters, hits, english.get(i))),
                 fusion.Run("lexical", query_lang, _lexical(piece, query_lang, filters, hits)),
                 fusion.Run("translated", query_lang, _lexical(translated, other, filters, hits)),
             ]
@@ -142,11 +145,59 @@ def _tune_ann() -> None:
                        [max(CANDIDATES, settings.SEARCH_EF_SEARCH)])
 
 
-def _dense(vector, filters: Filters, hits: dict[int, PassageHit]) -> list[tuple[int, int]]:
-    model = get_embedder().name
+def _english_vectors(pieces: list[str]) -> dict[int, object]:
+    """The English model's query vectors for the English pieces, by piece number."""
+    model = english_model()
+    wanted = [i for i, piece in enumerate(pieces) if detect_lang(piece) == "en"]
+    if not model or not wanted:
+        return {}
+    rows = get_embedder(model).embed([pieces[i] for i in wanted], role="query")
+    return dict(zip(wanted, rows, strict=True))
+
+
+def _dense(vector, filters: Filters, hits: dict[int, PassageHit],
+           english_vector=None) -> list[tuple[int, int]]:
+    """Nearest passages by the main (multilingual) model, best first.
+
+    Given the English model's vector of an English piece, English passages are ranked by both
+    models: each model's cosine is standardised over the candidates of either, and an English
+    passage takes a weighted mean of its two standard scores (ENGLISH_SHARE), which keeps it
+    on the main model's scale beside Chinese passages (docs/search-quality.md)."""
+    main = get_embedder().name
+    rows = _nearest(main, vector, filters)
+    found = {pid: (publication_id, lang) for pid, publication_id, lang, _ in rows}
+    similarity = {pid: sim for pid, _, _, sim in rows}
+    for pid, (_, lang) in found.items():
+        hits.setdefault(pid, _placeholder(pid, lang)).dense = similarity[pid]
+    if english_vector is None or filters.lang == "zh":
+        return [(pid, publication_id) for pid, (publication_id, _) in found.items()]
+
+    model = english_model()
+    extra = _nearest(model, english_vector, replace(filters, lang="en"))
+    english = {pid: sim for pid, _, _, sim in extra}
+    for pid, publication_id, lang, _ in extra:
+        if pid not in found:
+            found[pid] = (publication_id, lang)
+            hits.setdefault(pid, _placeholder(pid, lang))
+    similarity |= _similarities(main, vector, [pid for pid in found if pid not in similarity])
+    english |= _similarities(model, english_vector,
+                             [pid for pid, (_, lang) in found.items()
+                              if lang == "en" and pid not in english])
+    for pid, sim in similarity.items():
+        hits[pid].dense = sim
+    z_main, z_english = _standardised(similarity), _standardised(english)
+    score = {pid: z_main[pid] + ENGLISH_SHARE * (z_english[pid] - z_main[pid])
+             if pid in z_english else z_main[pid] for pid in found}
+    order = sorted(found, key=lambda pid: (-score[pid], pid))
+    return [(pid, found[pid][0]) for pid in order]
+
+
+def _nearest(model: str, vector, filters: Filters) -> list[tuple[int, int, str, float]]:
+    """(passage id, publication id, language, cosine similarity) of the model's nearest
+    passages that pass the filters, best first."""
     dim = model_dimension(model)
     where, params = filters.sql("v")
-    literal = "[" + ",".join(f"{x:.7f}" for x in vector) + "]"
+    literal = _literal(vector)
     with connection.cursor() as cursor:
         cursor.execute(
             # Only our own alias and integer dimension are formatted in; values are parameters.
@@ -156,11 +207,35 @@ def _dense(vector, filters: Filters, hits: dict[int, PassageHit]) -> list[tuple[
             f"ORDER BY v.embedding::vector({dim}) <=> %s::vector({dim}) LIMIT %s",
             [literal, model, *params, literal, CANDIDATES],
         )
-        rows = sorted(cursor.fetchall(), key=lambda row: -row[3])  # relaxed order: re-sort
-    for passage_id, _, lang, similarity in rows:
-        hit = hits.setdefault(passage_id, _placeholder(passage_id, lang))
-        hit.dense = max(hit.dense or -1.0, float(similarity))
-    return [(passage_id, publication_id) for passage_id, publication_id, _, _ in rows]
+        rows = cursor.fetchall()
+    return sorted(((pid, pub, lang, float(sim)) for pid, pub, lang, sim in rows),
+                  key=lambda row: -row[3])  # relaxed order: re-sort
+
+
+def _similarities(model: str, vector, passage_ids: list[int]) -> dict[int, float]:
+    """Cosine similarity of the given passages' vectors by the model (those it has)."""
+    if not passage_ids:
+        return {}
+    dim = model_dimension(model)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT passage_id, 1 - (embedding::vector({dim}) <=> %s::vector({dim})) "  # noqa: S608
+            "FROM search_passagevector WHERE model = %s AND passage_id = ANY(%s)",
+            [_literal(vector), model, passage_ids],
+        )
+        return {pid: float(sim) for pid, sim in cursor.fetchall()}
+
+
+def _standardised(values: dict[int, float]) -> dict[int, float]:
+    if not values:
+        return {}
+    spread = statistics.pstdev(values.values()) or 1.0
+    mean = statistics.fmean(values.values())
+    return {key: (value - mean) / spread for key, value in values.items()}
+
+
+def _literal(vector) -> str:
+    return "[" + ",".join(f"{x:.7f}" for x in vector) + "]"
 
 
 def _lexical(text: str, lang: str, filters: Filters,

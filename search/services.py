@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from defpub.models import Publication
 from search.chunking import chunk_record
-from search.embedding import get_embedder
+from search.embedding import english_model, get_embedder, index_models
 from search.models import IndexState, IndexStatus, Passage, PassageVector
 from search.text import segmented
 
@@ -27,10 +27,15 @@ def index_queue(*, publications: list[Publication]) -> None:
 def publication_index(*, publication_id: int, models: list[str] | None = None) -> IndexState:
     """(Re)build a publication's passages and vectors. Running it twice leaves one set."""
     publication = Publication.objects.get(pk=publication_id)
-    models = models or [get_embedder().name]
+    models = models or index_models()
     chunks = chunk_record(publication.record)
-    texts = [chunk.text for chunk in chunks]
-    vectors = {name: get_embedder(name).embed(texts) if texts else [] for name in models}
+    english = english_model()
+    vectors = {}  # model -> {chunk number: vector}
+    for name in models:
+        # The English model only serves English passages; every other model embeds them all.
+        wanted = [i for i, c in enumerate(chunks) if name != english or c.lang == "en"]
+        rows = get_embedder(name).embed([chunks[i].text for i in wanted]) if wanted else []
+        vectors[name] = dict(zip(wanted, rows, strict=True))
 
     with transaction.atomic():
         state, _ = IndexState.objects.select_for_update().get_or_create(publication=publication)
@@ -39,11 +44,10 @@ def publication_index(*, publication_id: int, models: list[str] | None = None) -
         ids = _insert_passages(publication, chunks)
         _stats_add(_term_counts(publication.pk), before)
         PassageVector.objects.bulk_create([
-            PassageVector(passage_id=pid, model=name, embedding=vector, publication=publication,
-                          lang=chunk.lang, published_at=publication.published_at,
-                          ipc=publication.record["ipc"])
-            for name, rows in vectors.items()
-            for pid, chunk, vector in zip(ids, chunks, rows, strict=True)
+            PassageVector(passage_id=ids[i], model=name, embedding=vector,
+                          publication=publication, lang=chunks[i].lang,
+                          published_at=publication.published_at, ipc=publication.record["ipc"])
+            for name, rows in vectors.items() for i, vector in rows.items()
         ])
         state.status = IndexStatus.INDEXED
         state.models_done = models

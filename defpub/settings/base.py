@@ -163,6 +163,8 @@ CACHES = {
 # multilingual-e5-small puts Chinese and English in one space (docs/search-quality.md);
 # all-MiniLM-L6-v2 is English-only but about 7 times faster to index.
 SEARCH_EMBEDDING_MODEL = env("SEARCH_EMBEDDING_MODEL", default="multilingual-e5-small-q4")
+# A second, English-only model for English queries on English passages; empty turns it off.
+SEARCH_ENGLISH_MODEL = env("SEARCH_ENGLISH_MODEL", default="all-MiniLM-L6-v2")
 SEARCH_EMBED_THREADS = env.int("SEARCH_EMBED_THREADS", default=0)  # 0: all cores
 SEARCH_EF_SEARCH = env.int("SEARCH_EF_SEARCH", default=400)  # HNSW candidates per scan
 SEARCH_SWEEP_MINUTES = env.int("SEARCH_SWEEP_MINUTES", default=5)  # re-queue after this long

@@ -50,9 +50,22 @@ def test_indexing_twice_leaves_one_set_of_rows_and_records_the_model(publish):
     assert first.passages == second.passages == len(rows) == 4
     assert sorted(Passage.objects.filter(publication=publication)
                   .values_list("text", flat=True)) == sorted(rows)
-    models = set(PassageVector.objects.values_list("model", flat=True))
-    assert models == {settings.SEARCH_EMBEDDING_MODEL}
+    vectors = PassageVector.objects.filter(passage__publication=publication)
+    assert vectors.filter(model=settings.SEARCH_EMBEDDING_MODEL).count() == 4
+    assert vectors.filter(model=settings.SEARCH_ENGLISH_MODEL).count() == 4  # all English
     assert IndexState.objects.get(publication=publication).status == "indexed"
+
+
+def test_the_english_model_embeds_english_passages_only(publish):
+    publication = publish(**{**ZH, "title_en": "Heat pipe wick"})
+
+    publication_index(publication_id=publication.pk)
+
+    by_model = {}
+    for model, lang in PassageVector.objects.values_list("model", "passage__lang"):
+        by_model.setdefault(model, []).append(lang)
+    assert sorted(by_model[settings.SEARCH_EMBEDDING_MODEL]) == ["en", "zh", "zh"]
+    assert by_model[settings.SEARCH_ENGLISH_MODEL] == ["en"]
 
 
 def test_same_language_queries_find_their_document_with_highlights(publish):
@@ -137,9 +150,12 @@ def test_long_claims_are_split_and_still_rank_the_right_document(publish):
 
 
 @pytest.mark.django_db(transaction=True)  # reindex creates the model's index: no open transaction
-def test_reindex_with_another_model_keeps_the_current_vectors_serving(publish):
+def test_reindex_with_another_model_keeps_the_current_vectors_serving(publish, settings):
+    settings.SEARCH_ENGLISH_MODEL = ""  # indexed with the main model alone
     publication = publish(**EN)
     publication_index(publication_id=publication.pk)
+    assert set(PassageVector.objects.values_list("model", flat=True)) == {
+        settings.SEARCH_EMBEDDING_MODEL}
 
     call_command("reindex", "--model", "all-MiniLM-L6-v2", "--no-progress")
 

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from defpub.models import Publication
-from search.embedding import MODELS, model_dimension
+from search.embedding import MODELS, index_models, model_dimension
 from search.services import publication_index
 from search.vector_index import ensure_hnsw
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         unknown = [m for m in models if m not in MODELS]
         if unknown:
             raise CommandError(f"unknown model(s) {unknown}; known: {', '.join(MODELS)}")
-        keep = sorted({settings.SEARCH_EMBEDDING_MODEL, *models})  # search keeps its vectors
+        keep = sorted({*index_models(), *models})  # search keeps its vectors
         for model in keep:
             ensure_hnsw(model, model_dimension(model))
         ids = list(Publication.objects.order_by("pk").values_list("pk", flat=True))
