@@ -168,7 +168,7 @@ def _dense(vector, filters: Filters, hits: dict[int, PassageHit],
     found = {pid: (publication_id, lang) for pid, publication_id, lang, _ in rows}
     similarity = {pid: sim for pid, _, _, sim in rows}
     for pid, (_, lang) in found.items():
-        hits.setdefault(pid, _placeholder(pid, lang)).dense = similarity[pid]
+        _note_dense(hits.setdefault(pid, _placeholder(pid, lang)), similarity[pid])
     if english_vector is None or filters.lang == "zh":
         return [(pid, publication_id) for pid, (publication_id, _) in found.items()]
 
@@ -184,12 +184,18 @@ def _dense(vector, filters: Filters, hits: dict[int, PassageHit],
                              [pid for pid, (_, lang) in found.items()
                               if lang == "en" and pid not in english])
     for pid, sim in similarity.items():
-        hits[pid].dense = sim
+        _note_dense(hits[pid], sim)
     z_main, z_english = _standardised(similarity), _standardised(english)
     score = {pid: z_main[pid] + ENGLISH_SHARE * (z_english[pid] - z_main[pid])
-             if pid in z_english else z_main[pid] for pid in found}
-    order = sorted(found, key=lambda pid: (-score[pid], pid))
+             if pid in z_english else z_main[pid]
+             for pid in found if pid in z_main}  # (a passage has a main vector once indexed)
+    order = sorted(score, key=lambda pid: (-score[pid], pid))
     return [(pid, found[pid][0]) for pid in order]
+
+
+def _note_dense(hit: PassageHit, similarity: float) -> None:
+    """A passage's dense score is its best cosine to any piece of the query."""
+    hit.dense = max(hit.dense if hit.dense is not None else -1.0, similarity)
 
 
 def _nearest(model: str, vector, filters: Filters) -> list[tuple[int, int, str, float]]:

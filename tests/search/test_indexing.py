@@ -3,6 +3,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.db import transaction
 
 from defpub.models import Publication
 from search.chunking import MAX_CHARS, chunk_record
@@ -177,3 +178,35 @@ def test_more_like_this_leaves_the_publication_out_and_pages_without_overlap(pub
 
     assert source.number not in first + second
     assert len(first) == len(second) == 2 and not set(first) & set(second)
+
+
+def test_english_passages_are_ranked_by_both_models_on_one_scale(publish, settings):
+    from search import engine
+    from search.embedding import get_embedder
+
+    for fields in (EN, PUMP, ZH, COATING):
+        publication_index(publication_id=publish(**fields).pk)
+    query = "ultrasonic cleaning of a ceramic filter"
+    main, english = (get_embedder(settings.SEARCH_EMBEDDING_MODEL),
+                     get_embedder(settings.SEARCH_ENGLISH_MODEL))
+    passages = list(Passage.objects.all())  # fewer than CANDIDATES: every one is a candidate
+
+    def z(model, wanted):
+        vectors = model.embed([p.text for p in wanted])
+        cosines = vectors @ model.embed([query], role="query")[0]
+        return dict(zip([p.pk for p in wanted], (cosines - cosines.mean()) / cosines.std(),
+                        strict=True))
+
+    z_main = z(main, passages)
+    z_english = z(english, [p for p in passages if p.lang == "en"])
+    share = engine.ENGLISH_SHARE
+    expected = {pid: value + share * (z_english[pid] - value) if pid in z_english else value
+                for pid, value in z_main.items()}
+    with transaction.atomic():
+        ranked = engine._dense(main.embed([query], role="query")[0], engine.Filters(), {},
+                               english.embed([query], role="query")[0])
+
+    assert [pid for pid, _ in ranked] == sorted(expected, key=lambda pid: -expected[pid])
+    settings.SEARCH_ENGLISH_MODEL = ""  # turned off: the main model alone still finds it
+    target = Publication.objects.get(record__title__en=EN["title_en"])
+    assert search(query)[0].number == target.number
