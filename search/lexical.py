@@ -21,7 +21,7 @@ from django.db import connection
 
 K1 = 1.2
 B = 0.75
-CANDIDATES = 2000  # passages scored per query, at most (twice that with the all-terms set)
+CANDIDATES = 1000  # passages scored per query, at most (twice that with the all-terms set)
 ALL_TERMS_UP_TO = 6  # queries this short also fetch the passages holding every term
 CONFIG = {"en": "english", "zh": "simple"}  # the text configuration of each language
 
