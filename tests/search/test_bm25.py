@@ -4,6 +4,7 @@ import math
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, connections
 
 from search import lexical
@@ -44,6 +45,17 @@ def test_the_indexer_keeps_statistics_exact_through_reindexing(indexed):
     assert corpus["en"][0] == Passage.objects.filter(lang="en").count() == 4
     assert corpus["en"][1] == sum(Passage.objects.filter(lang="en").values_list("length",
                                                                                 flat=True))
+
+
+def test_reindex_stats_recomputes_statistics_that_went_wrong(indexed):
+    indexed(**PUMP), indexed(**HEAT)
+    kept = stats()
+    TermStat.objects.filter(lexeme="vacuum").update(df=99)  # as after a bulk load
+    CorpusStat.objects.filter(lang="zh").delete()
+
+    call_command("reindex", "--stats")
+
+    assert stats() == kept
 
 
 def expected_bm25(query_lexemes: list[str], lang: str) -> dict[int, float]:

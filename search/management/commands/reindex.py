@@ -1,4 +1,4 @@
-"""python manage.py reindex [--model NAME] [--activate]: rebuild every publication's index.
+"""python manage.py reindex [--model NAME] [--stats]: rebuild every publication's index.
 
 Search keeps answering from what is indexed while this runs: passages are rebuilt one
 publication at a time, each in its own transaction. With a new --model, vectors for it are
@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from defpub.models import Publication
 from search.embedding import MODELS, index_models, model_dimension
-from search.services import publication_index
+from search.services import publication_index, rebuild_term_stats
 from search.vector_index import ensure_hnsw
 
 
@@ -22,10 +22,17 @@ class Command(BaseCommand):
         parser.add_argument("--model", action="append", dest="models",
                             help=f"embedding model(s) to (re)build; known: {', '.join(MODELS)}")
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument("--stats", action="store_true",
+                            help="only recompute BM25's statistics from the passages (after a "
+                                 "bulk load that bypassed the indexer); no re-embedding")
 
-    def handle(self, *args, models, no_progress, **options):
+    def handle(self, *args, models, no_progress, stats, **options):
         from django.conf import settings
 
+        if stats:
+            rebuild_term_stats()
+            self.stdout.write("recomputed passage lengths and BM25 statistics")
+            return
         models = models or [settings.SEARCH_EMBEDDING_MODEL]
         unknown = [m for m in models if m not in MODELS]
         if unknown:
