@@ -179,12 +179,13 @@ def _dense(vector, filters: Filters, hits: dict[int, PassageHit],
         if pid not in found:
             found[pid] = (publication_id, lang)
             hits.setdefault(pid, _placeholder(pid, lang))
-    similarity |= _similarities(main, vector, [pid for pid in found if pid not in similarity])
+    added = _similarities(main, vector, [pid for pid in found if pid not in similarity])
+    for pid, sim in added.items():
+        _note_dense(hits[pid], sim)
+    similarity |= added
     english |= _similarities(model, english_vector,
                              [pid for pid, (_, lang) in found.items()
                               if lang == "en" and pid not in english])
-    for pid, sim in similarity.items():
-        _note_dense(hits[pid], sim)
     z_main, z_english = _standardised(similarity), _standardised(english)
     score = {pid: z_main[pid] + ENGLISH_SHARE * (z_english[pid] - z_main[pid])
              if pid in z_english else z_main[pid]

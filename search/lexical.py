@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from search.text import segmented
+
 K1 = 1.2
 B = 0.75
 CANDIDATES = 1000  # passages scored per query, at most (twice that with the all-terms set)
@@ -36,8 +38,6 @@ class Term:
 def query_terms(text: str, lang: str) -> tuple[list[Term], float]:
     """The text's distinct lexemes as the index has them, with their statistics, and the
     average passage length; terms that no passage holds are left out."""
-    from search.text import segmented
-
     lexical = segmented(text) if lang == "zh" else text
     with connection.cursor() as cursor:
         cursor.execute(

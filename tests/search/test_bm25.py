@@ -10,6 +10,7 @@ from django.db import connection, connections
 from search import lexical
 from search.models import CorpusStat, Passage, TermStat
 from search.services import publication_index, rebuild_term_stats
+from tests.search.test_indexing import ZH
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +20,7 @@ PUMP = dict(title_en="Rotary vane vacuum pump", title_zh="", abstract_zh="",
 VALVE = dict(title_en="Check valve for a vacuum line", title_zh="", abstract_zh="",
              abstract_en="A ball check valve keeps the vacuum when the pump stops.",
              features=[], keywords=[])
-HEAT = dict(title_en="", title_zh="梯度孔隙热管吸液芯", abstract_en="",
-            abstract_zh="一种烧结铜吸液芯，其孔隙率从冷凝段向蒸发段逐渐降低。",
-            features=[], keywords=[])
+HEAT = ZH  # a Chinese-only heat-pipe disclosure
 
 
 def stats() -> tuple[dict, dict]:
