@@ -10,10 +10,16 @@ query then goes through search.engine.search(query, lang=<the task's document la
 limit=10), exactly what the API and the web page run. The baselines are computed in the
 same run by bench/xling/methods.py: BM25 (rank-bm25; jieba cut_for_search for Chinese) and
 all-MiniLM-L6-v2 with exact cosine. Nothing is tuned on this data.
+
+Besides the pairs' tasks, two exact-term tasks ask for what examiners also type: one word
+that a single abstract of the corpus holds (a part number, a compound, a rare technical
+term), whose answer is that abstract (en-exact, zh-exact; see exact_term_tasks).
 """
 
 import argparse
 import os
+import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -65,6 +71,64 @@ def load(bench) -> dict[str, str]:
     return {p.number: p.disclosure.external_id for p in publications}
 
 
+EXACT_QUERIES = 60  # per language
+_EN_WORD = re.compile(r"[a-z0-9]{4,}")
+
+
+def exact_term_tasks(bench, *, exclude_corpus=None, seed: int = 20261203) -> list:
+    """Tasks of one-word queries, each a word that exactly one abstract of a language holds,
+    by its plain text and by the index (its lexeme's document frequency is 1), so BM25 and
+    DefPub agree on the single right answer. A word is drawn for up to EXACT_QUERIES
+    abstracts per language (seeded); abstracts also in `exclude_corpus` (the tuning
+    split's) are left out."""
+    rng, tasks = random.Random(seed), []
+    for lang in ("en", "zh"):
+        docs = bench.corpus[lang]
+        skip = set(exclude_corpus[lang]) if exclude_corpus else set()
+        if lang == "en":
+            words = [set(_EN_WORD.findall(doc.lower())) for doc in docs]
+        else:
+            words = [{w for w in methods._jb().lcut(doc)
+                      if len(w) >= 2 and methods._HAS_WORD.search(w)} for doc in docs]
+        holders: dict[str, int] = {}
+        for doc_words in words:
+            for word in doc_words:
+                holders[word] = holders.get(word, 0) + 1
+        candidates = sorted({w for w, n in holders.items() if n == 1
+                             and (lang == "en" or sum(w in doc for doc in docs) == 1)})
+        unique = {word for word, lexemes in index_terms(candidates, lang).items()
+                  if len(lexemes) == 1 and lexemes[0][1] == 1}
+        task = data.Task(f"{lang}-exact", lang, lang)
+        order = [i for i in range(len(docs)) if docs[i] not in skip]
+        rng.shuffle(order)
+        for i in order:
+            mine = sorted(words[i] & unique)
+            if mine:
+                task.queries.append(rng.choice(mine))
+                task.relevant.append(i)
+            if len(task.queries) == EXACT_QUERIES:
+                break
+        tasks.append(task)
+    return tasks
+
+
+def index_terms(words: list[str], lang: str) -> dict[str, list[tuple[str, int]]]:
+    """Each word's lexemes as the index has them, with their document frequencies: English
+    words through the `english` configuration, Chinese words as one lexeme each."""
+    with connection.cursor() as cursor:
+        if lang == "en":
+            cursor.execute("SELECT w, array(SELECT lexeme FROM unnest(to_tsvector('english', w)))"
+                           " FROM unnest(%s::text[]) w", [words])
+            lexemes = dict(cursor.fetchall())
+        else:
+            lexemes = {word: [word.lower()] for word in words}
+        wanted = sorted({lexeme for found in lexemes.values() for lexeme in found})
+        cursor.execute("SELECT lexeme, df FROM search_termstat WHERE lang = %s "
+                       "AND lexeme = ANY(%s)", [lang, wanted])
+        df = dict(cursor.fetchall())
+    return {word: [(x, df.get(x, 0)) for x in found] for word, found in lexemes.items()}
+
+
 def defpub_metrics(task, keys: dict[str, str]) -> dict[str, float]:
     hits1 = hits10 = reciprocal = 0.0
     for query, relevant in zip(task.queries, task.relevant, strict=True):
@@ -99,6 +163,9 @@ def main() -> int:
     else:
         reset_database()
         keys = load(bench)
+    excluded = data.build(tuple(args.exclude)).corpus if args.exclude else None
+    for task in exact_term_tasks(bench, exclude_corpus=excluded):
+        bench.tasks[task.name] = task
     minilm = methods.MiniLM()
     rows: dict[str, dict[str, dict]] = {"bm25": {}, "minilm": {}, "defpub": {}}
     for task in bench.tasks.values():

@@ -330,10 +330,10 @@ def check_engine_sql(vectors: np.ndarray, pieces: list[str]) -> None:
             with transaction.atomic():
                 engine._tune_ann()
                 ours = {r[0] for r in run(*dense_query(literal(vector), filtered))[1]}
-                theirs = {pid for pid, _ in engine._dense(vector, filters, {})}
-                assert ours == theirs, "dense SQL differs from search.engine._dense"
+                theirs = {row[0] for row in engine._nearest(MODEL, vector, filters)}
+                assert ours == theirs, "dense SQL differs from search.engine._nearest"
                 ours = [r[0] for r in lexical_run(piece, filtered)[1]]
-                theirs = [pid for pid, _ in engine._lexical(piece, "en", filters, {})]
+                theirs = [row[0] for row in engine._lexical(piece, "en", filters, {})]
                 assert ours == theirs, "lexical search differs from search.engine._lexical"
 
 

@@ -9,20 +9,26 @@ one re-uses them. For each (query language, document language) pair it prints MR
 recall@1/@10 of every weighting in a small grid, best first. The weights are relative within
 a pair; fusion.py scales each pair to the same total so that no language is favoured when
 documents of both compete.
+
+Same-language tasks (titles, and the exact-term queries of search_quality.exact_term_tasks)
+also try every BM25 share of the hybrid score (engine.LEXICAL_SHARE), each with the grid of
+the separate BM25 list's weight.
 """
 
 import argparse
 import itertools
 import sys
 
-import search_quality  # noqa: F401  (sets up Django and the paths)
+import search_quality  # (sets up Django and the paths)
 from search_quality import data
 
 from defpub.models import Publication
 from search import engine, fusion
 
-GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)  # a retriever's weight relative to the dense one
+GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)  # a retriever's weight relative to the hybrid one
 KS = (5, 10, 20, 60)  # reciprocal rank's k
+LIST_WEIGHT = 0.25  # the same-language BM25 list's weight relative to the hybrid list
+LEXICAL_SHARES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)  # engine.LEXICAL_SHARE
 
 
 def captured_runs(query: str, doc_lang: str):
@@ -54,30 +60,74 @@ def score(captured, relevant_ids, weights, k) -> tuple[float, float, float]:
     return reciprocal / n, hits1 / n, hits10 / n
 
 
+def cross_language(task, relevant) -> None:
+    """The translated list's weight relative to the hybrid one, and k."""
+    pair = (task.query_lang, task.doc_lang)
+    captured = [captured_runs(q, task.doc_lang) for q in task.queries]
+    rows = []
+    for value, k in itertools.product(GRID, KS):
+        weights = {("hybrid", *pair): 1.0, ("translated", *pair): value}
+        rows.append((score(captured, relevant, weights, k), f"{value:g} | {k}"))
+    rows.sort(key=lambda row: (-row[0][0], -row[0][1]))
+    print(f"\n{task.name} (n={len(task.queries)}), weights relative to hybrid = 1")
+    print("| translated | k | MRR@10 | R@1 | R@10 |")
+    print("|---|---|---|---|---|")
+    for (mrr, r1, r10), chosen in rows[:8]:
+        print(f"| {chosen} | {mrr:.3f} | {r1:.2f} | {r10:.2f} |")
+
+
+def same_language(task, relevant) -> dict:
+    """BM25's share of the hybrid score, and the separate BM25 list's weight (k = K);
+    returns MRR@10 by (share, weight)."""
+    pair = (task.query_lang, task.doc_lang)
+    chosen = engine.LEXICAL_SHARE
+    rows = []
+    try:
+        for share in LEXICAL_SHARES:
+            engine.LEXICAL_SHARE = {**chosen, task.query_lang: share}
+            captured = [captured_runs(q, task.doc_lang) for q in task.queries]
+            for value in GRID[:4]:
+                weights = {("hybrid", *pair): 1.0, ("lexical", *pair): value}
+                rows.append((score(captured, relevant, weights, fusion.K), share, value))
+    finally:
+        engine.LEXICAL_SHARE = chosen
+    print(f"\n{task.name} (n={len(task.queries)}): MRR@10 / R@1 / R@10 by BM25's share of "
+          f"the hybrid score (rows) and the BM25 list's weight relative to hybrid = 1 (columns)")
+    print("| share | " + " | ".join(f"list {v:g}" for v in GRID[:4]) + " |")
+    print("|---|" + "---|" * 4)
+    for share in LEXICAL_SHARES:
+        cells = [f"{m:.3f} / {r1:.2f} / {r10:.2f}" for (m, r1, r10), s, _ in rows if s == share]
+        print(f"| {share:g} | " + " | ".join(cells) + " |")
+    return {(share, value): mrr for (mrr, _, _), share, value in rows}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--splits", nargs="+", default=["dev"])
     args = parser.parse_args()
     bench = data.build(tuple(args.splits))
+    for task in search_quality.exact_term_tasks(bench):
+        bench.tasks[task.name] = task
     ids = {p.disclosure.external_id: p.pk for p in Publication.objects.select_related("disclosure")}
+    by_language: dict[str, list[dict]] = {}
     for task in bench.tasks.values():
-        captured = [captured_runs(q, task.doc_lang) for q in task.queries]
         relevant = [ids[f"{task.doc_lang}:{r}"] for r in task.relevant]
-        pair = (task.query_lang, task.doc_lang)
-        # With the language filter on, only the retriever that reaches the task's document
-        # language matters besides the dense one.
-        other = "lexical" if pair[0] == pair[1] else "translated"
-        rows = []
-        for value, k in itertools.product(GRID, KS):
-            weights = {("dense", *pair): 1.0, (other, *pair): value}
-            rows.append((score(captured, relevant, weights, k), {other: value, "k": k}))
-        rows.sort(key=lambda row: (-row[0][0], -row[0][1]))
-        print(f"\n{task.name} (n={len(task.queries)}), weights relative to dense = 1")
-        print(f"| {other} | k | MRR@10 | R@1 | R@10 |")
-        print("|---|---|---|---|---|")
-        for (mrr, r1, r10), chosen in rows[:8]:
-            cells = f"{chosen[other]:g} | {chosen['k']}"
-            print(f"| {cells} | {mrr:.3f} | {r1:.2f} | {r10:.2f} |")
+        if task.query_lang == task.doc_lang:
+            by_language.setdefault(task.doc_lang, []).append(same_language(task, relevant))
+        else:
+            cross_language(task, relevant)
+    # The rule: the BM25 list keeps its weight (a quarter of the hybrid list's, as the
+    # translated list does for the other language, so that a document of either language
+    # needs words in common with the query for its full score; the language filter of these
+    # tasks hides that balance), and BM25's share of the hybrid score is the one with the
+    # best mean MRR@10 over the language's title and exact-term tasks, so that neither kind
+    # of query is given up for the other; ties go to the larger share.
+    for lang, tables in by_language.items():
+        mean = {share: sum(table[share, LIST_WEIGHT] for table in tables) / len(tables)
+                for share in LEXICAL_SHARES}
+        share = max(mean, key=lambda key: (round(mean[key], 6), key))
+        print(f"\n{lang}: best mean MRR@10 {mean[share]:.4f} at BM25 share {share:g} of the "
+              f"hybrid score (BM25 list weight {LIST_WEIGHT:g})")
     return 0
 
 

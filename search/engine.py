@@ -23,6 +23,8 @@ from search.translate import dictionary
 
 CANDIDATES = 100  # passages per retriever and query piece
 ENGLISH_SHARE = 0.8  # the English model's share of an English passage's dense score (dev)
+# BM25's share of a passage's hybrid score under a query in its language (chosen on dev)
+LEXICAL_SHARE = {"en": 0.25, "zh": 0.3}
 MAX_PIECES = 8
 PASSAGES_SHOWN = 3
 
@@ -116,10 +118,13 @@ def search(text: str, *, before: date | datetime | None = None, ipc: str | None 
             query_lang = detect_lang(piece)
             translated, other = _translated(piece, query_lang)
             shown_terms.append(translated)
+            same_language = _lexical(piece, query_lang, filters, hits)
             runs += [
-                fusion.Run("dense", query_lang, _dense(vector, filters, hits, english.get(i))),
-                fusion.Run("lexical", query_lang, _lexical(piece, query_lang, filters, hits)),
-                fusion.Run("translated", query_lang, _lexical(translated, other, filters, hits)),
+                fusion.Run("hybrid", query_lang, _hybrid(
+                    piece, query_lang, vector, english.get(i), same_language, filters, hits)),
+                fusion.Run("lexical", query_lang, _ranking(same_language)),
+                fusion.Run("translated", query_lang,
+                           _ranking(_lexical(translated, other, filters, hits))),
             ]
     ranked = fusion.fuse(runs, passage_langs={pid: hit.lang for pid, hit in hits.items()},
                          weights=fusion.weights(multilingual=embedder.multilingual))
@@ -155,41 +160,63 @@ def _english_vectors(pieces: list[str]) -> dict[int, object]:
     return dict(zip(wanted, rows, strict=True))
 
 
-def _dense(vector, filters: Filters, hits: dict[int, PassageHit],
-           english_vector=None) -> list[tuple[int, int]]:
-    """Nearest passages by the main (multilingual) model, best first.
+def _hybrid(piece: str, query_lang: str, vector, english_vector,
+            same_language: list[tuple[int, int, float]], filters: Filters,
+            hits: dict[int, PassageHit]) -> list[tuple[int, int]]:
+    """One ranked list of passages in both languages for one query piece.
 
-    Given the English model's vector of an English piece, English passages are ranked by both
-    models: each model's cosine is standardised over the candidates of either, and an English
-    passage takes a weighted mean of its two standard scores (ENGLISH_SHARE), which keeps it
-    on the main model's scale beside Chinese passages (docs/search-quality.md)."""
+    The candidates are the main model's nearest passages, the English model's nearest
+    English ones (for an English piece) and the BM25 list of the piece's language. Each
+    candidate gets every score that applies to it: the main model's cosine; for an English
+    passage and an English piece, the English model's cosine; for a passage in the piece's
+    language, its BM25 score. Each score is standardised over the candidates that have it,
+    and a passage's score is a weighted mean of its standard scores:
+
+        dense  = z_main + ENGLISH_SHARE * (z_english - z_main)   (English on English)
+        hybrid = dense + LEXICAL_SHARE * (z_bm25 - dense)        (in the piece's language)
+
+    so passages of both languages stay on one scale, and a word that a single passage holds
+    (a part number, a formula) lifts that passage by its score, which a rank cannot do
+    (docs/search-quality.md)."""
     main = get_embedder().name
-    rows = _nearest(main, vector, filters)
-    found = {pid: (publication_id, lang) for pid, publication_id, lang, _ in rows}
-    similarity = {pid: sim for pid, _, _, sim in rows}
-    for pid, (_, lang) in found.items():
-        _note_dense(hits.setdefault(pid, _placeholder(pid, lang)), similarity[pid])
-    if english_vector is None or filters.lang == "zh":
-        return [(pid, publication_id) for pid, (publication_id, _) in found.items()]
-
+    found: dict[int, tuple[int, str]] = {}  # passage id -> (publication id, language)
+    cosine: dict[int, float] = {}
+    for pid, publication_id, lang, similarity in _nearest(main, vector, filters):
+        found[pid], cosine[pid] = (publication_id, lang), similarity
+    english: dict[int, float] = {}
     model = english_model()
-    extra = _nearest(model, english_vector, replace(filters, lang="en"))
-    english = {pid: sim for pid, _, _, sim in extra}
-    for pid, publication_id, lang, _ in extra:
-        if pid not in found:
-            found[pid] = (publication_id, lang)
-            hits.setdefault(pid, _placeholder(pid, lang))
-    added = _similarities(main, vector, [pid for pid in found if pid not in similarity])
-    for pid, sim in added.items():
-        _note_dense(hits[pid], sim)
-    similarity |= added
-    english |= _similarities(model, english_vector,
-                             [pid for pid, (_, lang) in found.items()
-                              if lang == "en" and pid not in english])
-    z_main, z_english = _standardised(similarity), _standardised(english)
-    score = {pid: z_main[pid] + ENGLISH_SHARE * (z_english[pid] - z_main[pid])
-             if pid in z_english else z_main[pid]
-             for pid in found if pid in z_main}  # (a passage has a main vector once indexed)
+    if english_vector is not None and filters.lang in (None, "en"):
+        for pid, publication_id, lang, similarity in _nearest(
+                model, english_vector, replace(filters, lang="en")):
+            found.setdefault(pid, (publication_id, lang))
+            english[pid] = similarity
+    bm25 = {pid: score for pid, _, score in same_language}
+    found |= {pid: (publication_id, query_lang) for pid, publication_id, _ in same_language
+              if pid not in found}
+
+    cosine |= _similarities(main, vector, [pid for pid in found if pid not in cosine])
+    if english:
+        english |= _similarities(model, english_vector, [
+            pid for pid, (_, lang) in found.items() if lang == "en" and pid not in english])
+    bm25 |= lexical.scores(piece, query_lang, [
+        pid for pid, (_, lang) in found.items() if lang == query_lang and pid not in bm25])
+    for pid, (_, lang) in found.items():
+        hit = hits.setdefault(pid, _placeholder(pid, lang))
+        if pid in cosine:
+            _note_dense(hit, cosine[pid])
+        if bm25.get(pid):
+            hit.lexical = max(hit.lexical or 0.0, bm25[pid])
+
+    z_main, z_english, z_bm25 = _standardised(cosine), _standardised(english), _standardised(bm25)
+    share = LEXICAL_SHARE.get(query_lang, 0.0)
+    score = {}
+    for pid in z_main:  # (a passage has a main vector once indexed)
+        value = z_main[pid]
+        if pid in z_english:
+            value += ENGLISH_SHARE * (z_english[pid] - value)
+        if pid in z_bm25:
+            value += share * (z_bm25[pid] - value)
+        score[pid] = value
     order = sorted(score, key=lambda pid: (-score[pid], pid))
     return [(pid, found[pid][0]) for pid in order]
 
@@ -246,14 +273,20 @@ def _literal(vector) -> str:
 
 
 def _lexical(text: str, lang: str, filters: Filters,
-             hits: dict[int, PassageHit]) -> list[tuple[int, int]]:
-    """Passages in `lang` ranked by BM25 for the text's terms (search/lexical.py)."""
+             hits: dict[int, PassageHit]) -> list[tuple[int, int, float]]:
+    """(passage id, publication id, BM25 score) of the passages in `lang` for the text's
+    terms, best first (search/lexical.py)."""
     where, params = filters.sql("p")
     rows = lexical.ranked(text, lang, where=where, params=params, limit=CANDIDATES)
     for passage_id, _, passage_lang, score in rows:
         hit = hits.setdefault(passage_id, _placeholder(passage_id, passage_lang))
         hit.lexical = max(hit.lexical or 0.0, float(score))
-    return [(passage_id, publication_id) for passage_id, publication_id, _, _ in rows]
+    return [(passage_id, publication_id, float(score))
+            for passage_id, publication_id, _, score in rows]
+
+
+def _ranking(rows: list[tuple[int, int, float]]) -> list[tuple[int, int]]:
+    return [(passage_id, publication_id) for passage_id, publication_id, _ in rows]
 
 
 def _translated(piece: str, query_lang: str) -> tuple[str, str]:

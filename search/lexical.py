@@ -87,6 +87,20 @@ def ranked(text: str, lang: str, *, where: str = "", params: list | None = None,
         return cursor.fetchall()
 
 
+def scores(text: str, lang: str, passage_ids: list[int]) -> dict[int, float]:
+    """BM25 score of each given passage for `text`; 0.0 for those that hold none of its
+    terms (and for passages in another language)."""
+    terms, avgdl = query_terms(text, lang)
+    found = dict.fromkeys(passage_ids, 0.0)
+    if not terms or not passage_ids:
+        return found
+    with connection.cursor() as cursor:
+        cursor.execute(*_scored("SELECT unnest(%s::bigint[]) AS id", [passage_ids], terms,
+                                avgdl, limit=len(passage_ids), lang=lang))
+        found |= {passage_id: float(score) for passage_id, _, _, score in cursor.fetchall()}
+    return found
+
+
 def scoring_query(terms: list[Term], avgdl: float, lang: str, where: str, params: list,
                   limit: int) -> tuple[str, list]:
     """The SQL that fetches the bounded candidates and scores them, with its parameters."""
@@ -97,19 +111,25 @@ def scoring_query(terms: list[Term], avgdl: float, lang: str, where: str, params
     if len(rare) < len(terms) <= ALL_TERMS_UP_TO:
         selects.append(select)
         select_params += [tsquery(terms, "&"), lang, *params, CANDIDATES]
+    return _scored(" UNION ".join(selects), select_params, terms, avgdl, limit=limit, lang=lang)
+
+
+def _scored(candidates: str, candidate_params: list, terms: list[Term], avgdl: float, *,
+            limit: int, lang: str) -> tuple[str, list]:
+    """BM25 over the passages that the `candidates` SQL selects (a column `id`)."""
     lexemes = [t.lexeme for t in terms]
     sql = (
         # Only our own clauses are formatted in; every value is a parameter.
         "WITH q(lexeme, idf) AS (SELECT * FROM unnest(%s::text[], %s::float8[])), "  # noqa: S608
-        f"candidates AS ({' UNION '.join(selects)}) "
+        f"candidates AS ({candidates}) "
         "SELECT p.id, p.publication_id, p.lang, "
         "sum(q.idf * cardinality(m.positions) * %s / (cardinality(m.positions) "
         "+ %s * (1 - %s + %s * p.length / %s))) AS score "
-        "FROM candidates c JOIN search_passage p ON p.id = c.id "
+        "FROM candidates c JOIN search_passage p ON p.id = c.id AND p.lang = %s "
         # The passage's own entries for the query's lexemes, positions and all.
         "CROSS JOIN LATERAL unnest(ts_filter(setweight(p.tsv, 'A', %s::text[]), '{a}')) m "
         "JOIN q ON q.lexeme = m.lexeme "
         "GROUP BY p.id, p.publication_id, p.lang ORDER BY score DESC, p.id LIMIT %s"
     )
-    return sql, [lexemes, [t.idf for t in terms], *select_params,
-                 K1 + 1, K1, B, B, avgdl, lexemes, limit]
+    return sql, [lexemes, [t.idf for t in terms], *candidate_params,
+                 K1 + 1, K1, B, B, avgdl, lang, lexemes, limit]

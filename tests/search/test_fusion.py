@@ -24,15 +24,15 @@ def test_every_language_pair_weighs_the_same_in_total(multilingual):
 
 def test_a_document_at_the_top_of_its_lists_scores_the_same_in_either_language():
     # English query: passage 1 leads English BM25, passage 3 leads the translated list;
-    # each is first among its language in the dense list.
-    english_first = fusion.fuse([run("dense", "en", 1, 3), run("lexical", "en", 1),
+    # each is first among its language in the hybrid list.
+    english_first = fusion.fuse([run("hybrid", "en", 1, 3), run("lexical", "en", 1),
                                  run("translated", "en", 3)], passage_langs=LANGS,
                                 weights=WEIGHTS)
-    chinese_first = fusion.fuse([run("dense", "en", 3, 1), run("lexical", "en", 1),
+    chinese_first = fusion.fuse([run("hybrid", "en", 3, 1), run("lexical", "en", 1),
                                  run("translated", "en", 3)], passage_langs=LANGS,
                                 weights=WEIGHTS)
 
-    # The dense list, shared by both languages, decides between equals.
+    # The hybrid list, shared by both languages, decides between equals.
     assert [e.publication_id for e in english_first] == [1, 3]
     assert [e.publication_id for e in chinese_first] == [3, 1]
     assert english_first[0].score == pytest.approx(chinese_first[0].score)
@@ -40,7 +40,7 @@ def test_a_document_at_the_top_of_its_lists_scores_the_same_in_either_language()
 
 def test_a_retriever_without_weight_for_a_pair_adds_nothing():
     english_only = fusion.weights(multilingual=False)
-    ranked = fusion.fuse([run("dense", "en", 3, 4, 1), run("translated", "en", 4)],
+    ranked = fusion.fuse([run("hybrid", "en", 3, 4, 1), run("translated", "en", 4)],
                          passage_langs=LANGS, weights=english_only)
 
     # An English-only model's ranking of Chinese passages counts for nothing.
@@ -50,7 +50,7 @@ def test_a_retriever_without_weight_for_a_pair_adds_nothing():
 def test_a_publication_counts_once_per_list_and_keeps_its_best_passages_first():
     langs = {10: "en", 11: "en", 20: "en"}
     ranked = fusion.fuse(
-        [fusion.Run("dense", "en", [(11, 1), (10, 1), (20, 2)]),
+        [fusion.Run("hybrid", "en", [(11, 1), (10, 1), (20, 2)]),
          fusion.Run("lexical", "en", [(10, 1), (20, 2)])],
         passage_langs=langs, weights=WEIGHTS)
 
