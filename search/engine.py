@@ -3,7 +3,8 @@
     search(text, before=None, ipc=None, lang=None, limit=20)
 
 `text` is a short query or whole claims; long text is cut into pieces, each piece is run
-through both retrievers, and every ranked list is fused by weighted reciprocal rank, with
+through the dense and lexical retrievers (the hybrid list blends them by score for passages
+in the piece's language), and every ranked list is fused by weighted reciprocal rank, with
 weights chosen by the query's and the document's language (search/fusion.py).
 """
 
