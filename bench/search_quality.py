@@ -11,9 +11,10 @@ limit=10), exactly what the API and the web page run. The baselines are computed
 same run by bench/xling/methods.py: BM25 (rank-bm25; jieba cut_for_search for Chinese) and
 all-MiniLM-L6-v2 with exact cosine. Nothing is tuned on this data.
 
-Besides the pairs' tasks, two exact-term tasks ask for what examiners also type: one word
+Besides the pairs' tasks, three exact-term tasks ask for what examiners also type: one word
 that a single abstract of the corpus holds (a part number, a compound, a rare technical
-term), whose answer is that abstract (en-exact, zh-exact; see exact_term_tasks).
+term), whose answer is that abstract (en-exact, zh-exact, and en2zh-exact for numbers and
+codes in Chinese abstracts typed as English queries; see exact_term_tasks).
 """
 
 import argparse
@@ -41,6 +42,7 @@ from defpub.models import Disclosure, Organisation, Publication  # noqa: E402
 from defpub.services.publication import publish_batch  # noqa: E402
 from search.engine import search  # noqa: E402
 from search.services import publication_index  # noqa: E402
+from search.translate import written_alike  # noqa: E402
 
 
 def reset_database() -> None:
@@ -78,18 +80,22 @@ _EN_WORD = re.compile(r"[a-z0-9]{4,}")
 def exact_term_tasks(bench, *, exclude_corpus=None, seed: int = 20261203) -> list:
     """Tasks of one-word queries, each a word that exactly one abstract of a language holds,
     by its plain text and by the index (its lexeme's document frequency is 1), so BM25 and
-    DefPub agree on the single right answer. A word is drawn for up to EXACT_QUERIES
-    abstracts per language (seeded); abstracts also in `exclude_corpus` (the tuning
-    split's) are left out."""
+    DefPub agree on the single right answer: en-exact and zh-exact, and en2zh-exact, a
+    number, code or acronym that one Chinese abstract holds, typed as an English query. A
+    word is drawn for up to EXACT_QUERIES abstracts per task (seeded); abstracts also in
+    `exclude_corpus` (the tuning split's) are left out."""
     rng, tasks = random.Random(seed), []
-    for lang in ("en", "zh"):
+    for name, query_lang, lang in (("en-exact", "en", "en"), ("zh-exact", "zh", "zh"),
+                                   ("en2zh-exact", "en", "zh")):
         docs = bench.corpus[lang]
         skip = set(exclude_corpus[lang]) if exclude_corpus else set()
-        if lang == "en":
+        if name == "en-exact":
             words = [set(_EN_WORD.findall(doc.lower())) for doc in docs]
-        else:
+        elif name == "zh-exact":
             words = [{w for w in methods._jb().lcut(doc)
                       if len(w) >= 2 and methods._HAS_WORD.search(w)} for doc in docs]
+        else:
+            words = [set(written_alike(doc)) for doc in docs]
         holders: dict[str, int] = {}
         for doc_words in words:
             for word in doc_words:
@@ -98,7 +104,7 @@ def exact_term_tasks(bench, *, exclude_corpus=None, seed: int = 20261203) -> lis
                              and (lang == "en" or sum(w in doc for doc in docs) == 1)})
         unique = {word for word, lexemes in index_terms(candidates, lang).items()
                   if len(lexemes) == 1 and lexemes[0][1] == 1}
-        task = data.Task(f"{lang}-exact", lang, lang)
+        task = data.Task(name, query_lang, lang)
         order = [i for i in range(len(docs)) if docs[i] not in skip]
         rng.shuffle(order)
         for i in order:

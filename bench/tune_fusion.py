@@ -10,9 +10,9 @@ recall@1/@10 of every weighting in a small grid, best first. The weights are rel
 a pair; fusion.py scales each pair to the same total so that no language is favoured when
 documents of both compete.
 
-Same-language tasks (titles, and the exact-term queries of search_quality.exact_term_tasks)
-also try every BM25 share of the hybrid score (engine.LEXICAL_SHARE), each with the grid of
-the separate BM25 list's weight.
+Every task (and the exact-term queries of search_quality.exact_term_tasks) also tries every
+BM25 share of the hybrid score for its language pair (engine.LEXICAL_SHARE), each with a
+grid of the pair's BM25 list's weight.
 """
 
 import argparse
@@ -27,7 +27,7 @@ from search import engine, fusion
 
 GRID = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)  # a retriever's weight relative to the hybrid one
 KS = (5, 10, 20, 60)  # reciprocal rank's k
-LIST_WEIGHT = 0.25  # the same-language BM25 list's weight relative to the hybrid list
+LIST_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)  # a BM25 list's weight relative to the hybrid one
 LEXICAL_SHARES = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)  # engine.LEXICAL_SHARE
 
 
@@ -76,58 +76,70 @@ def cross_language(task, relevant) -> None:
         print(f"| {chosen} | {mrr:.3f} | {r1:.2f} | {r10:.2f} |")
 
 
-def same_language(task, relevant) -> dict:
-    """BM25's share of the hybrid score, and the separate BM25 list's weight (k = K);
-    returns MRR@10 by (share, weight)."""
+def blend(task, relevant) -> dict:
+    """BM25's share of the hybrid score for the task's pair (rows), and the weight of the
+    pair's BM25 list (the query's own, or its translation) relative to the hybrid list
+    (columns; k = K); returns MRR@10 by (share, weight)."""
     pair = (task.query_lang, task.doc_lang)
+    other = "lexical" if pair[0] == pair[1] else "translated"
     chosen = engine.LEXICAL_SHARE
     rows = []
     try:
         for share in LEXICAL_SHARES:
-            engine.LEXICAL_SHARE = {**chosen, task.query_lang: share}
+            engine.LEXICAL_SHARE = {**chosen, pair: share}
             captured = [captured_runs(q, task.doc_lang) for q in task.queries]
-            for value in GRID[:4]:
-                weights = {("hybrid", *pair): 1.0, ("lexical", *pair): value}
+            for value in LIST_WEIGHTS:
+                weights = {("hybrid", *pair): 1.0, (other, *pair): value}
                 rows.append((score(captured, relevant, weights, fusion.K), share, value))
     finally:
         engine.LEXICAL_SHARE = chosen
     print(f"\n{task.name} (n={len(task.queries)}): MRR@10 / R@1 / R@10 by BM25's share of "
-          f"the hybrid score (rows) and the BM25 list's weight relative to hybrid = 1 (columns)")
-    print("| share | " + " | ".join(f"list {v:g}" for v in GRID[:4]) + " |")
-    print("|---|" + "---|" * 4)
+          f"the hybrid score (rows) and the {other} list's weight relative to hybrid = 1")
+    print("| share | " + " | ".join(f"{other} {v:g}" for v in LIST_WEIGHTS) + " |")
+    print("|---|" + "---|" * len(LIST_WEIGHTS))
     for share in LEXICAL_SHARES:
         cells = [f"{m:.3f} / {r1:.2f} / {r10:.2f}" for (m, r1, r10), s, _ in rows if s == share]
         print(f"| {share:g} | " + " | ".join(cells) + " |")
     return {(share, value): mrr for (mrr, _, _), share, value in rows}
 
 
+def list_weight(pair: tuple[str, str]) -> float:
+    """The pair's BM25 list weight relative to the hybrid list, as fusion.py has it."""
+    split = fusion.MULTILINGUAL[pair]
+    return round(split.get("lexical", split.get("translated", 0.0)) / split["hybrid"], 6)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--splits", nargs="+", default=["dev"])
+    parser.add_argument("--tasks", nargs="*", help="only these tasks (default: all)")
     args = parser.parse_args()
     bench = data.build(tuple(args.splits))
     for task in search_quality.exact_term_tasks(bench):
         bench.tasks[task.name] = task
     ids = {p.disclosure.external_id: p.pk for p in Publication.objects.select_related("disclosure")}
-    by_language: dict[str, list[dict]] = {}
+    by_pair: dict[tuple[str, str], list[dict]] = {}
     for task in bench.tasks.values():
+        if args.tasks and task.name not in args.tasks:
+            continue
         relevant = [ids[f"{task.doc_lang}:{r}"] for r in task.relevant]
-        if task.query_lang == task.doc_lang:
-            by_language.setdefault(task.doc_lang, []).append(same_language(task, relevant))
-        else:
+        if task.query_lang != task.doc_lang:
             cross_language(task, relevant)
-    # The rule: the BM25 list keeps its weight (a quarter of the hybrid list's, as the
-    # translated list does for the other language, so that a document of either language
-    # needs words in common with the query for its full score; the language filter of these
-    # tasks hides that balance), and BM25's share of the hybrid score is the one with the
-    # best mean MRR@10 over the language's title and exact-term tasks, so that neither kind
-    # of query is given up for the other; ties go to the larger share.
-    for lang, tables in by_language.items():
-        mean = {share: sum(table[share, LIST_WEIGHT] for table in tables) / len(tables)
+        by_pair.setdefault((task.query_lang, task.doc_lang), []).append(blend(task, relevant))
+    # The rule: each pair's BM25 list keeps its weight in fusion.py (same language: a
+    # quarter of the hybrid list's; across: as chosen by the grid above, so that a document
+    # of either language needs words in common with the query for its full score; the
+    # language filter of these tasks hides that balance), and BM25's share of the hybrid
+    # score is the one with the best mean MRR@10 over the pair's tasks (titles, sentences,
+    # exact terms), so that no kind of query is given up for another; ties go to the larger
+    # share.
+    for pair, tables in by_pair.items():
+        weight = list_weight(pair)
+        mean = {share: sum(table[share, weight] for table in tables) / len(tables)
                 for share in LEXICAL_SHARES}
         share = max(mean, key=lambda key: (round(mean[key], 6), key))
-        print(f"\n{lang}: best mean MRR@10 {mean[share]:.4f} at BM25 share {share:g} of the "
-              f"hybrid score (BM25 list weight {LIST_WEIGHT:g})")
+        print(f"\n{pair[0]} -> {pair[1]}: best mean MRR@10 {mean[share]:.4f} at BM25 share "
+              f"{share:g} of the hybrid score (list weight {weight:g})")
     return 0
 
 

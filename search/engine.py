@@ -24,8 +24,10 @@ from search.translate import dictionary
 
 CANDIDATES = 100  # passages per retriever and query piece
 ENGLISH_SHARE = 0.8  # the English model's share of an English passage's dense score (dev)
-# BM25's share of a passage's hybrid score under a query in its language (chosen on dev)
-LEXICAL_SHARE = {"en": 0.25, "zh": 0.3}
+# BM25's share of a passage's hybrid score, by (query language, passage language): BM25 of
+# the query for its own language, of the query's dictionary translation for the other one
+# (chosen on dev, bench/tune_fusion.py)
+LEXICAL_SHARE = {("en", "en"): 0.25, ("zh", "zh"): 0.3, ("en", "zh"): 0.0, ("zh", "en"): 0.2}
 MAX_PIECES = 8
 PASSAGES_SHOWN = 3
 
@@ -55,6 +57,15 @@ class Result:
     dense: float | None
     lexical: float | None
     passages: list[PassageHit] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Lexical:
+    """One BM25 list of a query piece: the text searched, in `lang`, and what it found."""
+
+    text: str
+    lang: str
+    rows: list[tuple[int, int, float]]  # (passage id, publication id, BM25 score), best first
 
 
 @dataclass(frozen=True)
@@ -119,13 +130,13 @@ def search(text: str, *, before: date | datetime | None = None, ipc: str | None 
             query_lang = detect_lang(piece)
             translated, other = _translated(piece, query_lang)
             shown_terms.append(translated)
-            same_language = _lexical(piece, query_lang, filters, hits)
+            same = Lexical(piece, query_lang, _lexical(piece, query_lang, filters, hits))
+            across = Lexical(translated, other, _lexical(translated, other, filters, hits))
             runs += [
                 fusion.Run("hybrid", query_lang, _hybrid(
-                    piece, query_lang, vector, english.get(i), same_language, filters, hits)),
-                fusion.Run("lexical", query_lang, _ranking(same_language)),
-                fusion.Run("translated", query_lang,
-                           _ranking(_lexical(translated, other, filters, hits))),
+                    query_lang, vector, english.get(i), [same, across], filters, hits)),
+                fusion.Run("lexical", query_lang, _ranking(same.rows)),
+                fusion.Run("translated", query_lang, _ranking(across.rows)),
             ]
     ranked = fusion.fuse(runs, passage_langs={pid: hit.lang for pid, hit in hits.items()},
                          weights=fusion.weights(multilingual=embedder.multilingual))
@@ -161,24 +172,24 @@ def _english_vectors(pieces: list[str]) -> dict[int, object]:
     return dict(zip(wanted, rows, strict=True))
 
 
-def _hybrid(piece: str, query_lang: str, vector, english_vector,
-            same_language: list[tuple[int, int, float]], filters: Filters,
-            hits: dict[int, PassageHit]) -> list[tuple[int, int]]:
+def _hybrid(query_lang: str, vector, english_vector, lexicals: list[Lexical],
+            filters: Filters, hits: dict[int, PassageHit]) -> list[tuple[int, int]]:
     """One ranked list of passages in both languages for one query piece.
 
     The candidates are the main model's nearest passages, the English model's nearest
-    English ones (for an English piece) and the BM25 list of the piece's language. Each
-    candidate gets every score that applies to it: the main model's cosine; for an English
-    passage and an English piece, the English model's cosine; for a passage in the piece's
-    language, its BM25 score. Each score is standardised over the candidates that have it,
-    and a passage's score is a weighted mean of its standard scores:
+    English ones (for an English piece) and what the BM25 lists found. Each candidate gets
+    every score that applies to it: the main model's cosine; for an English passage and an
+    English piece, the English model's cosine; its BM25 score for the list of its language
+    (the piece itself, or its translation). Each score is standardised over the candidates
+    that have it, and a passage's score is a weighted mean of its standard scores:
 
-        dense  = z_main + ENGLISH_SHARE * (z_english - z_main)   (English on English)
-        hybrid = dense + LEXICAL_SHARE * (z_bm25 - dense)        (in the piece's language)
+        dense  = z_main + ENGLISH_SHARE * (z_english - z_main)       (English on English)
+        hybrid = dense + LEXICAL_SHARE[query, passage language] * (z_bm25 - dense)
 
     so passages of both languages stay on one scale, and a word that a single passage holds
     (a part number, a formula) lifts that passage by its score, which a rank cannot do
-    (docs/search-quality.md)."""
+    (docs/search-quality.md). A BM25 list whose candidates all score alike tells nothing
+    and is left out."""
     main = get_embedder().name
     found: dict[int, tuple[int, str]] = {}  # passage id -> (publication id, language)
     cosine: dict[int, float] = {}
@@ -191,31 +202,37 @@ def _hybrid(piece: str, query_lang: str, vector, english_vector,
                 model, english_vector, replace(filters, lang="en")):
             found.setdefault(pid, (publication_id, lang))
             english[pid] = similarity
-    bm25 = {pid: score for pid, _, score in same_language}
-    found |= {pid: (publication_id, query_lang) for pid, publication_id, _ in same_language
-              if pid not in found}
+    for bm25 in lexicals:
+        found |= {pid: (publication_id, bm25.lang) for pid, publication_id, _ in bm25.rows
+                  if pid not in found}
 
     cosine |= _similarities(main, vector, [pid for pid in found if pid not in cosine])
     if english:
         english |= _similarities(model, english_vector, [
             pid for pid, (_, lang) in found.items() if lang == "en" and pid not in english])
-    bm25 |= lexical.scores(piece, query_lang, [
-        pid for pid, (_, lang) in found.items() if lang == query_lang and pid not in bm25])
+    z_bm25: dict[int, float] = {}
+    for bm25 in lexicals:
+        scores = {pid: score for pid, _, score in bm25.rows}
+        scores |= lexical.scores(bm25.text, bm25.lang, [
+            pid for pid, (_, lang) in found.items() if lang == bm25.lang and pid not in scores])
+        for pid, score in scores.items():
+            if score:
+                hit = hits.setdefault(pid, _placeholder(pid, bm25.lang))
+                hit.lexical = max(hit.lexical or 0.0, score)
+        if len(set(scores.values())) > 1:  # else it tells the candidates apart in nothing
+            z_bm25 |= _standardised(scores)
     for pid, (_, lang) in found.items():
-        hit = hits.setdefault(pid, _placeholder(pid, lang))
         if pid in cosine:
-            _note_dense(hit, cosine[pid])
-        if bm25.get(pid):
-            hit.lexical = max(hit.lexical or 0.0, bm25[pid])
+            _note_dense(hits.setdefault(pid, _placeholder(pid, lang)), cosine[pid])
 
-    z_main, z_english, z_bm25 = _standardised(cosine), _standardised(english), _standardised(bm25)
-    share = LEXICAL_SHARE.get(query_lang, 0.0)
+    z_main, z_english = _standardised(cosine), _standardised(english)
     score = {}
     for pid in z_main:  # (a passage has a main vector once indexed)
         value = z_main[pid]
         if pid in z_english:
             value += ENGLISH_SHARE * (z_english[pid] - value)
         if pid in z_bm25:
+            share = LEXICAL_SHARE.get((query_lang, found[pid][1]), 0.0)
             value += share * (z_bm25[pid] - value)
         score[pid] = value
     order = sorted(score, key=lambda pid: (-score[pid], pid))

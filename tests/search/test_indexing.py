@@ -206,7 +206,7 @@ def test_english_passages_are_ranked_by_both_models_and_bm25_on_one_scale(publis
     z_main = z(main, passages)
     z_english = z(english, english_passages)
     z_bm25 = standardised(lexical.scores(query, "en", [p.pk for p in english_passages]))
-    share, lexical_share = engine.ENGLISH_SHARE, engine.LEXICAL_SHARE["en"]
+    share, lexical_share = engine.ENGLISH_SHARE, engine.LEXICAL_SHARE["en", "en"]
     dense = {pid: value + share * (z_english[pid] - value) if pid in z_english else value
              for pid, value in z_main.items()}
     expected = {pid: value + lexical_share * (z_bm25[pid] - value) if pid in z_bm25 else value
@@ -216,9 +216,10 @@ def test_english_passages_are_ranked_by_both_models_and_bm25_on_one_scale(publis
         # Exact scans: this is about how the scores are blended, not about ANN (an HNSW
         # graph full of rolled-back tests' rows may return a partial candidate set).
         cursor.execute("SET LOCAL enable_indexscan = off")
-        same_language = engine._lexical(query, "en", engine.Filters(), {})
-        ranked = engine._hybrid(query, "en", main.embed([query], role="query")[0],
-                                english.embed([query], role="query")[0], same_language,
+        same_language = engine.Lexical(query, "en",
+                                       engine._lexical(query, "en", engine.Filters(), {}))
+        ranked = engine._hybrid("en", main.embed([query], role="query")[0],
+                                english.embed([query], role="query")[0], [same_language],
                                 engine.Filters(), {})
 
     assert [pid for pid, _ in ranked] == sorted(expected, key=lambda pid: -expected[pid])
