@@ -3,9 +3,9 @@
     search(text, before=None, ipc=None, lang=None, limit=20)
 
 `text` is a short query or whole claims; long text is cut into pieces, each piece is run
-through the dense and lexical retrievers (the hybrid list blends them by score for passages
-in the piece's language), and every ranked list is fused by weighted reciprocal rank, with
-weights chosen by the query's and the document's language (search/fusion.py).
+through the dense and lexical retrievers (the hybrid list blends them by score), and every
+ranked list is fused by weighted reciprocal rank, with weights chosen by the query's and the
+document's language (search/fusion.py).
 """
 
 import statistics
@@ -212,6 +212,8 @@ def _hybrid(query_lang: str, vector, english_vector, lexicals: list[Lexical],
             pid for pid, (_, lang) in found.items() if lang == "en" and pid not in english])
     z_bm25: dict[int, float] = {}
     for bm25 in lexicals:
+        if not LEXICAL_SHARE.get((query_lang, bm25.lang)):
+            continue  # not blended for this pair: spare the query
         scores = {pid: score for pid, _, score in bm25.rows}
         scores |= lexical.scores(bm25.text, bm25.lang, [
             pid for pid, (_, lang) in found.items() if lang == bm25.lang and pid not in scores])

@@ -7,8 +7,8 @@ retriever that is weak for a pair (an English-only model on Chinese text) cannot
 one that is strong for it.
 
 The retrievers (search/engine.py):
-- "hybrid": one list over both languages, by the dense models' scores, with BM25 blended
-  in at the score level for passages in the query's language;
+- "hybrid": one list over both languages, by the dense models' scores, with each
+  language's BM25 (of the query, or of its translation) blended in at the score level;
 - "lexical": BM25 in the query's language alone;
 - "translated": BM25 over the query's dictionary translation, in the other language.
 
