@@ -13,8 +13,8 @@ all-MiniLM-L6-v2 with exact cosine. Nothing is tuned on this data.
 
 Besides the pairs' tasks, three exact-term tasks ask for what examiners also type: one word
 that a single abstract of the corpus holds (a part number, a compound, a rare technical
-term), whose answer is that abstract (en-exact, zh-exact, and en2zh-exact for numbers and
-codes in Chinese abstracts typed as English queries; see exact_term_tasks).
+term), whose answer is that abstract (en-exact, zh-exact, and en2zh-exact for codes and
+acronyms in Chinese abstracts typed as English queries; see exact_term_tasks).
 """
 
 import argparse
@@ -81,7 +81,7 @@ def exact_term_tasks(bench, *, exclude_corpus=None, seed: int = 20261203) -> lis
     """Tasks of one-word queries, each a word that exactly one abstract of a language holds,
     by its plain text and by the index (its lexeme's document frequency is 1), so BM25 and
     DefPub agree on the single right answer: en-exact and zh-exact, and en2zh-exact, a
-    number, code or acronym that one Chinese abstract holds, typed as an English query. A
+    code or acronym that one Chinese abstract holds, typed as an English query. A
     word is drawn for up to EXACT_QUERIES abstracts per task (seeded); abstracts also in
     `exclude_corpus` (the tuning split's) are left out."""
     rng, tasks = random.Random(seed), []

@@ -10,7 +10,7 @@ from tests.search.test_indexing import BENGS
 pytestmark = pytest.mark.django_db
 
 
-def test_numbers_codes_and_acronyms_cross_over_as_written():
+def test_codes_and_acronyms_cross_over_as_written_and_bare_numbers_do_not():
     words = dictionary()
     english = words.english_to_chinese("LED driver with PWM dimming, model VX2207, 81 mm")
     chinese = words.chinese_to_english("一种带USB接口的LED灯，wifi模块，型号VX2207")
