@@ -66,6 +66,7 @@ class Lexical:
     text: str
     lang: str
     rows: list[tuple[int, int, float]]  # (passage id, publication id, BM25 score), best first
+    statistics: lexical.Statistics  # the text's terms and their statistics
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,8 @@ def search(text: str, *, before: date | datetime | None = None, ipc: str | None 
             query_lang = detect_lang(piece)
             translated, other = _translated(piece, query_lang)
             shown_terms.append(translated)
-            same = Lexical(piece, query_lang, _lexical(piece, query_lang, filters, hits))
-            across = Lexical(translated, other, _lexical(translated, other, filters, hits))
+            same = _lexical(piece, query_lang, filters, hits)
+            across = _lexical(translated, other, filters, hits)
             runs += [
                 fusion.Run("hybrid", query_lang, _hybrid(
                     query_lang, vector, english.get(i), [same, across], filters, hits)),
@@ -216,7 +217,8 @@ def _hybrid(query_lang: str, vector, english_vector, lexicals: list[Lexical],
             continue  # not blended for this pair: spare the query
         scores = {pid: score for pid, _, score in bm25.rows}
         scores |= lexical.scores(bm25.text, bm25.lang, [
-            pid for pid, (_, lang) in found.items() if lang == bm25.lang and pid not in scores])
+            pid for pid, (_, lang) in found.items() if lang == bm25.lang and pid not in scores],
+            statistics=bm25.statistics)
         for pid, score in scores.items():
             if score:
                 hit = hits.setdefault(pid, _placeholder(pid, bm25.lang))
@@ -292,17 +294,17 @@ def _literal(vector) -> str:
     return "[" + ",".join(f"{x:.7f}" for x in vector) + "]"
 
 
-def _lexical(text: str, lang: str, filters: Filters,
-             hits: dict[int, PassageHit]) -> list[tuple[int, int, float]]:
-    """(passage id, publication id, BM25 score) of the passages in `lang` for the text's
-    terms, best first (search/lexical.py)."""
+def _lexical(text: str, lang: str, filters: Filters, hits: dict[int, PassageHit]) -> Lexical:
+    """The passages in `lang` for the text's terms, best first (search/lexical.py)."""
     where, params = filters.sql("p")
-    rows = lexical.ranked(text, lang, where=where, params=params, limit=CANDIDATES)
+    statistics = lexical.query_terms(text, lang)
+    rows = lexical.ranked(text, lang, where=where, params=params, limit=CANDIDATES,
+                          statistics=statistics)
     for passage_id, _, passage_lang, score in rows:
         hit = hits.setdefault(passage_id, _placeholder(passage_id, passage_lang))
         hit.lexical = max(hit.lexical or 0.0, float(score))
-    return [(passage_id, publication_id, float(score))
-            for passage_id, publication_id, _, score in rows]
+    return Lexical(text, lang, [(passage_id, publication_id, float(score))
+                                for passage_id, publication_id, _, score in rows], statistics)
 
 
 def _ranking(rows: list[tuple[int, int, float]]) -> list[tuple[int, int]]:

@@ -75,11 +75,16 @@ def tsquery(terms: list[Term], operator: str) -> str:
     return f" {operator} ".join(quoted)
 
 
+Statistics = tuple[list[Term], float]  # what query_terms gives: a text's terms, avgdl
+
+
 def ranked(text: str, lang: str, *, where: str = "", params: list | None = None,
-           limit: int = 100) -> list[tuple[int, int, str, float]]:
+           limit: int = 100, statistics: Statistics | None = None,
+           ) -> list[tuple[int, int, str, float]]:
     """(passage id, publication id, language, BM25 score) of the best passages in `lang`
-    for `text`, best first. `where` holds extra `AND ...` clauses on alias `p`."""
-    terms, avgdl = query_terms(text, lang)
+    for `text`, best first. `where` holds extra `AND ...` clauses on alias `p`;
+    `statistics`, the text's query_terms when the caller has them already."""
+    terms, avgdl = statistics or query_terms(text, lang)
     if not terms:
         return []
     with connection.cursor() as cursor:
@@ -87,10 +92,11 @@ def ranked(text: str, lang: str, *, where: str = "", params: list | None = None,
         return cursor.fetchall()
 
 
-def scores(text: str, lang: str, passage_ids: list[int]) -> dict[int, float]:
+def scores(text: str, lang: str, passage_ids: list[int], *,
+           statistics: Statistics | None = None) -> dict[int, float]:
     """BM25 score of each given passage for `text`; 0.0 for those that hold none of its
     terms (and for passages in another language)."""
-    terms, avgdl = query_terms(text, lang)
+    terms, avgdl = statistics or query_terms(text, lang)
     found = dict.fromkeys(passage_ids, 0.0)
     if not terms or not passage_ids:
         return found

@@ -216,8 +216,7 @@ def test_english_passages_are_ranked_by_both_models_and_bm25_on_one_scale(publis
         # Exact scans: this is about how the scores are blended, not about ANN (an HNSW
         # graph full of rolled-back tests' rows may return a partial candidate set).
         cursor.execute("SET LOCAL enable_indexscan = off")
-        same_language = engine.Lexical(query, "en",
-                                       engine._lexical(query, "en", engine.Filters(), {}))
+        same_language = engine._lexical(query, "en", engine.Filters(), {})
         ranked = engine._hybrid("en", main.embed([query], role="query")[0],
                                 english.embed([query], role="query")[0], [same_language],
                                 engine.Filters(), {})
