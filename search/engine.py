@@ -44,6 +44,10 @@ class PassageHit:
     dense: float | None = None  # cosine similarity
     lexical: float | None = None  # BM25 score (unbounded; higher is better)
     highlighted: str = ""
+    # which retrievers found it: "semantic" (the dense models), "keyword" (BM25 of the
+    # query in its own language), "translation" (BM25 of the query's dictionary translation)
+    found_by: set[str] = field(default_factory=set)
+    piece: int = 0  # the query piece (query_pieces(text)[piece]) this passage answers best
 
 
 @dataclass
@@ -57,6 +61,7 @@ class Result:
     dense: float | None
     lexical: float | None
     passages: list[PassageHit] = field(default_factory=list)
+    matched_lang: str = ""  # the language of the best evidence ("en" or "zh")
 
 
 @dataclass(frozen=True)
