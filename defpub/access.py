@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from defpub.models import Disclosure, Membership, Organisation
+from defpub.models import Disclosure, Membership, Organisation, UserProfile
 
 
 def membership_for(*, user, organisation: Organisation) -> Membership | None:
@@ -51,3 +51,21 @@ def require_admin(membership: Membership) -> None:
 def require_filer(membership: Membership) -> None:
     if not membership.can_file:
         raise PermissionDenied(_("Viewers cannot file or change disclosures."))
+    require_verified_email(membership.user)
+
+
+class EmailNotVerified(PermissionDenied):
+    """The account has not proven its e-mail address yet (pages offer to resend the link)."""
+
+
+def email_verified(user) -> bool:
+    profile = UserProfile.objects.filter(user_id=user.pk).select_related("user").first()
+    return bool(profile and profile.email_verified)
+
+
+def require_verified_email(user) -> None:
+    """Filing, inviting and joining need a proven address: sign-up alone proves nothing."""
+    if not email_verified(user):
+        raise EmailNotVerified(_(
+            "Confirm your e-mail address first: follow the link in the message we sent you, "
+            "or ask for a new one."))

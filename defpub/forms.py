@@ -3,8 +3,8 @@
 import re
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from defpub.classification import normalise_symbol
 from defpub.models.disclosures import AttachmentRole
 from defpub.models.organisations import Role
+from defpub.validators import validate_no_control_characters
 
 User = get_user_model()
 
@@ -28,28 +29,59 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-class SignUpForm(UserCreationForm):
+class SignUpForm(forms.Form):
+    """Checks what was typed, and nothing about other accounts: whether the name or the
+    address is taken is told by e-mail only (defpub/services/accounts.py)."""
+
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("Letters, digits and @ . + - _ only."),
+    )
     email = forms.EmailField(
         label=_("E-mail address"),
-        help_text=_("Invitations to your firm's organisation are sent to this address."),
+        help_text=_("We send a link to this address to confirm it. Invitations to your "
+                    "firm's organisation are sent here too."),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password confirmation"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Enter the same password as before, for verification."),
     )
 
-    class Meta(UserCreationForm.Meta):
-        model = User
-        fields = ("username", "email")
+    def clean_password2(self) -> str:
+        password1 = self.cleaned_data.get("password1")
+        password2 = self.cleaned_data.get("password2")
+        if password1 and password2 and password1 != password2:
+            raise ValidationError(_("The two password fields didn’t match."),
+                                  code="password_mismatch")
+        return password2
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError(
-                _("An account with this e-mail address exists already. Sign in instead."),
-                code="duplicate_email",
-            )
-        return email
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password2")
+        if password:
+            # The same validators as Django's own form, against the account to be made.
+            candidate = User(username=cleaned.get("username", ""), email=cleaned.get("email", ""))
+            try:
+                password_validation.validate_password(password, candidate)
+            except ValidationError as error:
+                self.add_error("password2", error)
+        return cleaned
 
 
 class OrganisationForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(
+        label=_("Name"), max_length=200, validators=[validate_no_control_characters]
+    )
     slug = forms.SlugField(
         label=_("Short name (optional)"),
         max_length=64,

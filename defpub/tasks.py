@@ -41,3 +41,75 @@ def ledger_checkpoint_task() -> int | None:
 
     checkpoint = checkpoint_issue()
     return checkpoint.size if checkpoint else None
+
+
+# -- mail: invitations and account mails, sent after commit ------------------------------------
+# Retried with a doubling delay on errors a mail server or a network can recover from
+# (SMTPException, OSError); a mail the backend refuses outright (a bad header is a ValueError)
+# is not retried. (Imports are local: this section is merged with other helpers' tasks.)
+
+
+def _mail_retryable() -> tuple[type[BaseException], ...]:
+    import smtplib
+
+    return (smtplib.SMTPException, OSError)
+
+
+def _mail_retry(task, error: BaseException):
+    from django.conf import settings
+
+    delay = settings.DEFPUB_MAIL_RETRY_SECONDS * 2 ** task.request.retries
+    return task.retry(exc=error, countdown=delay, max_retries=settings.DEFPUB_MAIL_RETRIES)
+
+
+def _mail_final(task) -> bool:
+    from django.conf import settings
+
+    return task.request.retries >= settings.DEFPUB_MAIL_RETRIES
+
+
+@shared_task(bind=True, name="defpub.send_invitation", max_retries=None)
+def send_invitation_task(self, invitation_id: int, accept_url_base: str,
+                         language: str = "en") -> str:
+    """Mail one invitation; the invitation row records sent, retrying or failed."""
+    from django.utils import translation
+
+    from defpub.services.invitations import invitation_mail_failed, invitation_mail_send
+
+    try:
+        with translation.override(language):
+            sent = invitation_mail_send(invitation_id=invitation_id,
+                                        accept_url_base=accept_url_base)
+        return "sent" if sent else "skipped"
+    except _mail_retryable() as error:
+        final = _mail_final(self)
+        invitation_mail_failed(invitation_id=invitation_id, error=error, final=final)
+        if final:
+            log.warning("invitation %s: giving up after %s tries: %s", invitation_id,
+                        self.request.retries + 1, error)
+            return "failed"
+        raise _mail_retry(self, error) from error
+    except ValueError as error:  # BadHeaderError and the like: trying again cannot help
+        invitation_mail_failed(invitation_id=invitation_id, error=error, final=True)
+        log.warning("invitation %s: the mail was refused: %s", invitation_id, error)
+        return "failed"
+
+
+@shared_task(bind=True, name="defpub.send_account_mail", max_retries=None)
+def send_account_mail_task(self, kind: str, email: str, user_id: int | None, username: str,
+                           site: str, language: str = "en") -> str:
+    """Mail a sign-up answer or an address confirmation link."""
+    from django.utils import translation
+
+    from defpub.services.accounts import account_mail_send
+
+    try:
+        with translation.override(language):
+            sent = account_mail_send(kind=kind, email=email, user_id=user_id,
+                                     username=username, site=site)
+        return "sent" if sent else "skipped"
+    except _mail_retryable() as error:
+        if _mail_final(self):
+            log.warning("%s mail to %s: giving up: %s", kind, email, error)
+            return "failed"
+        raise _mail_retry(self, error) from error

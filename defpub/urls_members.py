@@ -11,6 +11,10 @@ from defpub.views import accounts, api_keys, filing, organisations
 urlpatterns = [
     # accounts
     path("accounts/signup", accounts.signup, name="signup"),
+    path("accounts/signup/sent", accounts.signup_sent, name="signup_sent"),
+    path("accounts/verify/<str:token>", accounts.email_verify_view, name="email_verify"),
+    path("accounts/verification/resend", accounts.verification_resend_view,
+         name="verification_resend"),
     path("accounts/login", accounts.SignInView.as_view(), name="login"),
     path("accounts/logout", accounts.SignOutView.as_view(), name="logout"),
     path("accounts/password", accounts.PasswordChangeView.as_view(), name="password_change"),
@@ -37,6 +41,16 @@ urlpatterns = [
         "orgs/<slug:slug>/members/<int:pk>/remove",
         organisations.membership_delete,
         name="membership_remove",
+    ),
+    path(
+        "orgs/<slug:slug>/invitations/<int:pk>/revoke",
+        organisations.invitation_revoke_view,
+        name="invitation_revoke",
+    ),
+    path(
+        "orgs/<slug:slug>/invitations/<int:pk>/resend",
+        organisations.invitation_resend_view,
+        name="invitation_resend",
     ),
     path("invitations/<str:token>", organisations.invitation_detail, name="invitation"),
     # filing

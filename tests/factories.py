@@ -1,7 +1,8 @@
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from defpub.models import Disclosure, Membership, Organisation
+from defpub.models import Disclosure, Membership, Organisation, UserProfile
 from defpub.models.organisations import Role
 
 
@@ -18,6 +19,16 @@ class UserFactory(factory.django.DjangoModelFactory):
     def saved(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        """The address counts as confirmed unless `UserFactory(verified=False)`."""
+        if create:
+            UserProfile.objects.create(
+                user=obj,
+                email_verified_at=None if extracted is False else timezone.now(),
+                verified_email=obj.email,
+            )
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -54,3 +65,4 @@ class DisclosureFactory(factory.django.DjangoModelFactory):
     features = factory.LazyFunction(
         lambda: ["a porous membrane", "an ultrasonic transducer coupled to the membrane"]
     )
+

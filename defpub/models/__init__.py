@@ -1,3 +1,4 @@
+from defpub.models.accounts import UserProfile
 from defpub.models.api_keys import ApiKeyUsage, ExaminerKey
 from defpub.models.audit import AuditEvent
 from defpub.models.disclosures import Attachment, Disclosure
@@ -18,4 +19,5 @@ __all__ = [
     "Organisation",
     "Publication",
     "PublicationCounter",
+    "UserProfile",
 ]

@@ -1,25 +1,30 @@
-"""Organisations, members and e-mailed invitations."""
+"""Organisations and their members (invitations: defpub/services/invitations.py)."""
 
-from django.conf import settings
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from defpub.access import require_admin
 from defpub.audit import audit
-from defpub.models import Invitation, Membership, Organisation
+from defpub.models import Membership, Organisation
 from defpub.models.organisations import Role
-
-INVITATION_SALT = "defpub.invitation"
+from defpub.services.invitations import (  # noqa: F401  (the names callers have imported here)
+    INVITATION_SALT,
+    invitation_accept,
+    invitation_create,
+    invitation_from_token,
+    invitation_token,
+)
+from defpub.validators import validate_no_control_characters
 
 
 @transaction.atomic
 def organisation_create(*, name: str, by, slug: str = "") -> Organisation:
+    try:  # the form checks this too; other callers (commands, the API) reach here directly
+        validate_no_control_characters(name)
+    except ValidationError as error:
+        raise ValidationError({"name": error.error_list}) from error
     slug = slugify(slug or name)[:64]
     if not slug:
         raise ValidationError({"slug": _("Give a short name made of letters and digits.")})
@@ -29,78 +34,6 @@ def organisation_create(*, name: str, by, slug: str = "") -> Organisation:
     Membership.objects.create(user=by, organisation=organisation, role=Role.OWNER)
     audit(actor=by, action="organisation.create", target=organisation, organisation=organisation)
     return organisation
-
-
-def invitation_token(invitation: Invitation) -> str:
-    return signing.dumps({"invitation": invitation.pk}, salt=INVITATION_SALT)
-
-
-def invitation_from_token(token: str) -> Invitation:
-    """The invitation a link names; ValidationError when forged, expired or already used."""
-    max_age = settings.DEFPUB_INVITATION_DAYS * 24 * 3600
-    try:
-        payload = signing.loads(token, salt=INVITATION_SALT, max_age=max_age)
-    except signing.SignatureExpired as error:
-        raise ValidationError(_("This invitation has expired; ask for a new one."),
-                              code="expired") from error
-    except signing.BadSignature as error:
-        raise ValidationError(_("This invitation link is not valid."), code="invalid") from error
-    invitation = Invitation.objects.select_related("organisation").filter(
-        pk=payload.get("invitation")).first()
-    if invitation is None:
-        raise ValidationError(_("This invitation link is not valid."), code="invalid")
-    if invitation.accepted_at:
-        raise ValidationError(_("This invitation has already been used."), code="used")
-    return invitation
-
-
-@transaction.atomic
-def invitation_create(*, organisation: Organisation, email: str, role: str, by,
-                      accept_url_base: str) -> Invitation:
-    """Invite by e-mail; the mail carries a signed link that expires."""
-    require_admin(Membership.objects.get(user=by, organisation=organisation))
-    email = email.strip().lower()
-    if Membership.objects.filter(organisation=organisation, user__email__iexact=email).exists():
-        raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
-    if role == Role.OWNER and not Membership.objects.filter(
-        user=by, organisation=organisation, role=Role.OWNER
-    ).exists():
-        raise PermissionDenied(_("Only owners can invite owners."))
-    invitation = Invitation.objects.create(
-        organisation=organisation, email=email, role=role, invited_by=by
-    )
-    link = f"{accept_url_base.rstrip('/')}/{invitation_token(invitation)}"
-    context = {"invitation": invitation, "link": link, "days": settings.DEFPUB_INVITATION_DAYS}
-    transaction.on_commit(lambda: send_mail(
-        subject=_("Invitation to %(organisation)s on DefPub") % {"organisation": organisation},
-        message=render_to_string("accounts/invitation_email.txt", context),
-        from_email=None,
-        recipient_list=[email],
-    ))
-    audit(actor=by, action="invitation.create", target=invitation, organisation=organisation,
-          email=email, role=role)
-    return invitation
-
-
-@transaction.atomic
-def invitation_accept(*, token: str, user) -> Membership:
-    invitation = invitation_from_token(token)
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.accepted_at:
-        raise ValidationError(_("This invitation has already been used."), code="used")
-    if user.email.lower() != invitation.email:
-        raise ValidationError(
-            _("This invitation was sent to %(email)s; sign in with that address to accept it.")
-            % {"email": invitation.email}, code="wrong_user")
-    membership, _created = Membership.objects.get_or_create(
-        user=user, organisation=invitation.organisation, defaults={"role": invitation.role}
-    )
-    invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user
-    invitation.save(update_fields=["accepted_at", "accepted_by"])
-    audit(actor=user, action="invitation.accept", target=invitation,
-          organisation=invitation.organisation, role=membership.role)
-    return membership
 
 
 @transaction.atomic

@@ -115,6 +115,15 @@ DEFPUB_MAX_UPLOAD_BYTES = env.int("DEFPUB_MAX_UPLOAD_BYTES", default=20 * 1024 *
 DATA_UPLOAD_MAX_MEMORY_SIZE = DEFPUB_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = DEFPUB_MAX_UPLOAD_BYTES + 1024 * 1024
 DEFPUB_INVITATION_DAYS = env.int("DEFPUB_INVITATION_DAYS", default=7)
+# -- abuse limits on accounts and invitations (docs/security.md) -------------------------------
+DEFPUB_INVITATIONS_PENDING_MAX = env.int("DEFPUB_INVITATIONS_PENDING_MAX", default=10)  # per org
+DEFPUB_INVITATIONS_PER_HOUR = env.int("DEFPUB_INVITATIONS_PER_HOUR", default=20)  # per sender
+DEFPUB_INVITATION_RESEND_MINUTES = env.int("DEFPUB_INVITATION_RESEND_MINUTES", default=5)
+DEFPUB_SIGNUPS_PER_HOUR = env.int("DEFPUB_SIGNUPS_PER_HOUR", default=5)  # per client address
+DEFPUB_VERIFICATION_DAYS = env.int("DEFPUB_VERIFICATION_DAYS", default=3)
+DEFPUB_VERIFICATION_MAILS_PER_HOUR = env.int("DEFPUB_VERIFICATION_MAILS_PER_HOUR", default=5)
+DEFPUB_MAIL_RETRIES = env.int("DEFPUB_MAIL_RETRIES", default=5)  # then the mail counts as failed
+DEFPUB_MAIL_RETRY_SECONDS = env.int("DEFPUB_MAIL_RETRY_SECONDS", default=30)  # doubles each time
 
 # -- the publication ledger (docs/ledger.md) --------------------------------------------------
 DEFPUB_LEDGER_ORIGIN = env(

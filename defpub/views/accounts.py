@@ -1,20 +1,29 @@
-"""Sign up, sign in, sign out, change password, and the signed-in dashboard."""
+"""Sign up, confirm the e-mail address, sign in, sign out, change password, and the
+signed-in dashboard."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from defpub.access import email_verified
+from defpub.counters import client_address, counter_hit
 from defpub.forms import SignUpForm
 from defpub.models import Membership
 from defpub.models.disclosures import Status
+from defpub.services.accounts import (
+    account_sign_up,
+    email_verify,
+    verification_resend,
+    verification_user,
+)
 
 
 def _safe_next(request) -> str:
@@ -26,22 +35,76 @@ def _safe_next(request) -> str:
     return ""
 
 
+def _site(request) -> str:
+    """Where links in mails point: DEFPUB_PUBLIC_URL, else this request's own host."""
+    return settings.DEFPUB_PUBLIC_URL or request.build_absolute_uri("/").rstrip("/")
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request):
+    """One answer for every well-formed sign-up: "check your e-mail". Whether the name or
+    the address was taken is told only to the address (docs/security.md)."""
     if request.user.is_authenticated:
         return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome to DefPub. Your account is ready."))
-        return redirect(_safe_next(request) or settings.LOGIN_REDIRECT_URL)
+        address = client_address(request)
+        if counter_hit(key=f"signup:{address}", window=3600) > settings.DEFPUB_SIGNUPS_PER_HOUR:
+            response = render(request, "accounts/signup_throttled.html",
+                              {"limit": settings.DEFPUB_SIGNUPS_PER_HOUR}, status=429)
+            response["Retry-After"] = "3600"
+            return response
+        account_sign_up(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            site=_site(request),
+        )
+        target = reverse("signup_sent")
+        if next_page := _safe_next(request):
+            target += "?" + urlencode({"next": next_page})
+        return redirect(target)
     return render(
         request,
         "accounts/signup.html",
         {"form": form, "next": _safe_next(request)},
         status=400 if form.is_bound else 200,
     )
+
+
+@require_GET
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html", {"next": _safe_next(request)})
+
+
+@require_http_methods(["GET", "POST"])
+def email_verify_view(request, token: str):
+    """GET shows a button, POST confirms: a mail scanner that follows links changes nothing."""
+    try:
+        user = verification_user(token) if request.method == "GET" else email_verify(token=token)
+    except ValidationError as error:
+        return render(request, "organisations/problem.html",
+                      {"title": _("This link cannot be used"), "message": " ".join(error.messages)},
+                      status=400)
+    if request.method == "GET":
+        return render(request, "accounts/verify.html", {"account": user})
+    messages.success(request, _("Thank you: your e-mail address is confirmed."))
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    return redirect("login")
+
+
+@login_required
+@require_POST
+def verification_resend_view(request):
+    try:
+        verification_resend(user=request.user, site=_site(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("A new link is on its way to %(email)s.")
+                         % {"email": request.user.email})
+    return redirect("dashboard")
 
 
 class SignInView(auth_views.LoginView):
@@ -85,4 +148,5 @@ def dashboard(request):
         )
         .order_by("organisation__name")
     )
-    return render(request, "accounts/dashboard.html", {"memberships": memberships})
+    return render(request, "accounts/dashboard.html",
+                  {"memberships": memberships, "email_verified": email_verified(request.user)})

@@ -11,18 +11,23 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from defpub.access import organisation_for_member
+from defpub.access import EmailNotVerified, organisation_for_member
 from defpub.forms import InvitationForm, OrganisationForm, RoleForm, add_service_errors
-from defpub.models import Membership
+from defpub.models import Invitation, Membership
 from defpub.models.disclosures import Status
-from defpub.models.organisations import Role
-from defpub.services.organisations import (
+from defpub.models.organisations import PENDING, Role
+from defpub.services.invitations import (
     invitation_accept,
     invitation_create,
     invitation_from_token,
+    invitation_resend,
+    invitation_revoke,
+)
+from defpub.services.organisations import (
     membership_remove,
     membership_set_role,
     organisation_create,
@@ -41,8 +46,14 @@ def problem(request, message: str, *, status: int):
     return render(request, "organisations/problem.html", context, status=status)
 
 
+def verification_needed(request, message: str):
+    """403 with the way out: a button that mails a new confirmation link."""
+    return render(request, "accounts/verify_needed.html", {"message": message}, status=403)
+
+
 def refusals_as_pages(view):
-    """WorkflowError -> 409 and PermissionDenied -> 403, each with its message."""
+    """WorkflowError -> 409 and PermissionDenied -> 403, each with its message (an account
+    whose address is unconfirmed gets the button to confirm it)."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -50,6 +61,8 @@ def refusals_as_pages(view):
             return view(request, *args, **kwargs)
         except WorkflowError as error:
             return problem(request, str(error), status=409)
+        except EmailNotVerified as error:
+            return verification_needed(request, str(error))
         except PermissionDenied as error:
             return problem(request, str(error) or _("You may not do this."), status=403)
 
@@ -118,6 +131,11 @@ def organisation_detail(request, organisation, membership):
     )
 
 
+def _pending_invitations(organisation):
+    return (organisation.invitations.filter(PENDING).select_related("invited_by")
+            .order_by("-created_at"))
+
+
 def _members_page(request, organisation, membership, *, invite_form=None, status=200):
     invite_form = invite_form or InvitationForm(may_invite_owners=membership.role == Role.OWNER)
     return render(
@@ -127,9 +145,7 @@ def _members_page(request, organisation, membership, *, invite_form=None, status
             "organisation": organisation,
             "membership": membership,
             "members": organisation.memberships.select_related("user").order_by("user__username"),
-            "invitations": organisation.invitations.filter(accepted_at__isnull=True)
-            .select_related("invited_by")
-            .order_by("-created_at"),
+            "invitations": _pending_invitations(organisation),
             "invite_form": invite_form,
             "roles": [
                 choice
@@ -171,6 +187,48 @@ def invitation_new(request, organisation, membership):
             )
             return redirect("organisation_members", slug=organisation.slug)
     return _members_page(request, organisation, membership, invite_form=form, status=400)
+
+
+def _invitation_action(request, organisation, membership, pk: int, action) -> object:
+    """Revoke or resend: 404 for an invitation of another organisation; HTMX requests get
+    the pending list back to swap in, others a redirect to the members page."""
+    invitation = get_object_or_404(Invitation, pk=pk, organisation=organisation)
+    try:
+        messages.success(request, action(invitation))
+    except ValidationError as error:
+        messages.error(request, first_message(error))
+    if request.headers.get("HX-Request"):  # 200 either way: htmx swaps in 2xx answers only
+        return render(request, "organisations/_invitations.html", {
+            "organisation": organisation, "membership": membership,
+            "invitations": _pending_invitations(organisation), "swapped": True})
+    return redirect(reverse("organisation_members", args=[organisation.slug]) + "#invitations")
+
+
+@login_required
+@organisation_view
+@require_POST
+@refusals_as_pages
+def invitation_revoke_view(request, organisation, membership, pk: int):
+    def revoke(invitation):
+        invitation_revoke(invitation=invitation, by=request.user)
+        return _("The invitation to %(email)s has been revoked; its link no longer works.") % {
+            "email": invitation.email}
+
+    return _invitation_action(request, organisation, membership, pk, revoke)
+
+
+@login_required
+@organisation_view
+@require_POST
+@refusals_as_pages
+def invitation_resend_view(request, organisation, membership, pk: int):
+    def resend(invitation):
+        invitation_resend(invitation=invitation, by=request.user,
+                          accept_url_base=request.build_absolute_uri("/invitations/"))
+        return _("The invitation to %(email)s is being sent again, with a new link.") % {
+            "email": invitation.email}
+
+    return _invitation_action(request, organisation, membership, pk, resend)
 
 
 @login_required
@@ -227,6 +285,8 @@ def invitation_detail(request, token: str):
             return redirect_to_login(request.get_full_path())
         try:
             membership = invitation_accept(token=token, user=request.user)
+        except EmailNotVerified as error:
+            return verification_needed(request, str(error))
         except ValidationError as error:
             return problem(request, first_message(error), status=400)
         messages.success(

@@ -1,0 +1,31 @@
+"""Hourly counters in Redis/Valkey for abuse limits on the web pages (sign-up, verification
+mails), keyed by the client's address or by account."""
+
+import logging
+
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle
+
+log = logging.getLogger(__name__)
+
+
+def client_address(request) -> str:
+    """The client's address, as the examiner API's quota sees it (DRF's `get_ident`, which
+    reads X-Forwarded-For only as far as NUM_PROXIES allows)."""
+    return BaseThrottle().get_ident(request)
+
+
+def counter_hit(*, key: str, window: int) -> int:
+    """Count one event under `key` in a window of `window` seconds that starts with the first
+    event; the count so far, this one included. 0 when the counter store is down (the caller
+    then lets the event through: an outage of Valkey must not stop sign-ups)."""
+    key = f"defpub:count:{key}"
+    try:
+        cache.add(key, 0, timeout=window)  # SET NX: starts the window once
+        return cache.incr(key)  # INCR: exact under concurrency
+    except ValueError:  # the window ended between the two calls
+        cache.add(key, 0, timeout=window)
+        return cache.incr(key)
+    except Exception as error:  # noqa: BLE001 - redis-py raises many kinds of connection errors
+        log.warning("counter store unavailable (%s); not counting %s", error, key)
+        return 0
