@@ -12,7 +12,7 @@ from defpub.models.organisations import Role
 from defpub.services.accounts import verification_token
 from defpub.services.invitations import invitation_token
 from tests.defpub.mailing import wait_for
-from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

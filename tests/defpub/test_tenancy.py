@@ -40,6 +40,8 @@ pytestmark = pytest.mark.django_db
 # Patterns that name no organisation's object: they act on the requesting user only.
 NOT_ORGANISATION_SCOPED = {
     "signup",
+    "signup_sent",
+    "verification_resend",
     "login",
     "logout",
     "password_change",
@@ -47,7 +49,7 @@ NOT_ORGANISATION_SCOPED = {
     "organisation_new",
 }
 # Reached by a secret signed token rather than by membership: see the invitation tests below.
-BY_TOKEN = {"invitation"}
+BY_TOKEN = {"invitation", "email_verify"}
 # A person's own API keys: another person gets 404 (tests/search/test_api_keys_page.py).
 OWN_API_KEYS = {"api_keys", "api_key_rotate", "api_key_revoke"}
 
@@ -151,6 +153,8 @@ MATRIX = {
     "invitation_new": lambda a: [
         ({"slug": a.org.slug}, {"email": "spy@example.org", "role": Role.ADMIN})
     ],
+    "invitation_revoke": lambda a: [({"slug": a.org.slug, "pk": a.invitation.pk}, {})],
+    "invitation_resend": lambda a: [({"slug": a.org.slug, "pk": a.invitation.pk}, {})],
     "membership_role": lambda a: per_member(a, {"role": Role.VIEWER}),
     "membership_remove": lambda a: per_member(a, {}),
     "disclosure_new": lambda a: [({"slug": a.org.slug}, {})],
@@ -270,6 +274,22 @@ def test_an_outsider_holding_an_invitation_for_someone_else_cannot_use_it(client
     assert snapshot() == before
     assert client.get(reverse("invitation", args=["forged:token"])).status_code == 400
     assert client.post(reverse("invitation", args=["forged:token"])).status_code == 400
+
+
+@pytest.mark.parametrize("action", ["invitation_revoke", "invitation_resend"])
+def test_an_admin_cannot_reach_another_organisations_invitation_through_their_own(
+    client, org_a, outsider, action, settings
+):
+    """The invitation's id under the outsider's own organisation's address: still 404."""
+    settings.DEFPUB_INVITATION_RESEND_MINUTES = 0
+    own_slug = Membership.objects.get(user=outsider).organisation.slug
+    client.force_login(outsider)
+    before = snapshot()
+
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        response = client.post(reverse(action, args=[own_slug, org_a.invitation.pk]), **headers)
+        assert response.status_code == 404
+    assert snapshot() == before
 
 
 def test_anonymous_cannot_accept_an_invitation(client, org_a):
