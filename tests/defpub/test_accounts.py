@@ -2,7 +2,6 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -17,14 +16,6 @@ from tests.factories import MembershipFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "plum-tractor-quietly-9"
-
-
-@pytest.fixture(autouse=True)
-def fresh_counters():
-    """Sign-up and mail counters live in Valkey, outside the test's transaction."""
-    client = cache._cache.get_client(write=True)
-    for key in client.scan_iter(match="*defpub:count:*"):
-        client.delete(key)
 
 
 def sign_up(client, *, HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="127.0.0.1", **overrides):
