@@ -6,6 +6,7 @@ to confirm it; "you already have an account"; "that user name is taken").
 """
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -51,7 +52,10 @@ def account_sign_up(*, username: str, email: str, password: str, site: str) -> N
     scheme and host the links in the mail start with."""
     User = get_user_model()
     email = email.strip()
-    existing = User.objects.filter(email__iexact=email).first()
+    existing = User.objects.select_for_update().filter(email__iexact=email).first()
+    if existing is not None and _stale_and_unconfirmed(existing):
+        _release_address(existing)
+        existing = None
     if existing is None and not User.objects.filter(username__iexact=username).exists():
         try:
             with transaction.atomic():
@@ -69,6 +73,20 @@ def account_sign_up(*, username: str, email: str, password: str, site: str) -> N
         _queue_mail(kind="account_exists", email=existing.email, site=site, user=existing)
     else:
         _queue_mail(kind="username_taken", email=email, site=site, username=username)
+
+
+def _stale_and_unconfirmed(user) -> bool:
+    """An account that never confirmed its address while its link was valid: it cannot file
+    or join anything, and must not keep the address from its real owner."""
+    window = timedelta(days=settings.DEFPUB_VERIFICATION_DAYS)
+    return user.date_joined < timezone.now() - window and not email_verified(user)
+
+
+def _release_address(user) -> None:
+    address = user.email
+    user.email = ""
+    user.save(update_fields=["email"])
+    audit(actor=None, action="account.release_email", target=user, email=address)
 
 
 def verification_token(user) -> str:

@@ -145,6 +145,31 @@ def test_sign_up_with_a_taken_name_or_address_answers_exactly_like_a_new_one(
     assert email_verified(get_user_model().objects.get(username="mei"))
 
 
+def test_an_address_never_confirmed_is_released_to_a_new_sign_up(client, settings):
+    """Someone signed up with another person's address and never confirmed it: once the link
+    has expired, the address's owner can still sign up with it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    squatter = UserFactory(username="squatter", email="mei@example.org", verified=False)
+    recent = UserFactory(username="recent", email="recent@example.org", verified=False)
+    get_user_model().objects.filter(pk=squatter.pk).update(
+        date_joined=timezone.now() - timedelta(days=settings.DEFPUB_VERIFICATION_DAYS, hours=1))
+
+    assert sign_up(client, username="mei", email="Mei@example.org").status_code == 302
+    assert sign_up(client, username="other", email="recent@example.org").status_code == 302
+
+    squatter.refresh_from_db()
+    assert squatter.email == ""
+    assert get_user_model().objects.get(username="mei").email == "Mei@example.org"
+    assert AuditEvent.objects.filter(action="account.release_email",
+                                     target_id=str(squatter.pk)).exists()
+    assert not get_user_model().objects.filter(username="other").exists()  # still in time
+    recent.refresh_from_db()
+    assert recent.email == "recent@example.org"
+
+
 # -- e-mail verification ------------------------------------------------------------------------
 
 
