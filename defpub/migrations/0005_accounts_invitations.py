@@ -101,6 +101,9 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(existing_accounts_are_verified, migrations.RunPython.noop),
         migrations.RunPython(one_pending_invitation_per_address, migrations.RunPython.noop),
+        # The updates above leave deferred foreign-key checks pending, and PostgreSQL creates
+        # no index on a table with pending trigger events: run the checks now.
+        migrations.RunSQL("SET CONSTRAINTS ALL IMMEDIATE", "SET CONSTRAINTS ALL IMMEDIATE"),
         migrations.AddConstraint(
             model_name='invitation',
             constraint=models.UniqueConstraint(models.F('organisation'), django.db.models.functions.text.Lower('email'), condition=models.Q(('accepted_at__isnull', True), ('revoked_at__isnull', True)), name='one_pending_invitation_per_address'),
