@@ -10,8 +10,9 @@ log = logging.getLogger(__name__)
 
 
 def client_address(request) -> str:
-    """The client's address, as the examiner API's quota sees it (DRF's `get_ident`, which
-    reads X-Forwarded-For only as far as NUM_PROXIES allows)."""
+    """The client's address, as the examiner API's quota sees it: DRF's `get_ident`, which
+    the API's throttle uses. (The quota branch brings `defpub.client_address`, the one rule
+    for every caller's address; once merged, this should call it.)"""
     return BaseThrottle().get_ident(request)
 
 
@@ -21,11 +22,13 @@ def counter_hit(*, key: str, window: int) -> int:
     then lets the event through: an outage of Valkey must not stop sign-ups)."""
     key = f"defpub:count:{key}"
     try:
-        cache.add(key, 0, timeout=window)  # SET NX: starts the window once
-        return cache.incr(key)  # INCR: exact under concurrency
-    except ValueError:  # the window ended between the two calls
-        cache.add(key, 0, timeout=window)
-        return cache.incr(key)
+        for _attempt in range(2):
+            cache.add(key, 0, timeout=window)  # SET NX: starts the window once
+            try:
+                return cache.incr(key)  # INCR: exact under concurrency
+            except ValueError:  # the window ended between the two calls: start a new one
+                continue
+        return 0
     except Exception as error:  # noqa: BLE001 - redis-py raises many kinds of connection errors
         log.warning("counter store unavailable (%s); not counting %s", error, key)
         return 0
