@@ -451,3 +451,32 @@ def test_a_mail_server_failure_leaves_the_invitation_failed_and_never_a_500(
     # After a failure the admin may resend at once (no waiting time).
     resent = client.post(reverse("invitation_resend", args=[org.slug, invitation.pk]), follow=True)
     assert "is being sent again" in resent.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_invitations_respect_the_limits_exactly(org, owner):
+    """The probe sent 10 invitations in 0.1 s and one address 4 times: sent all at once, 12
+    addresses make exactly 10 pending invitations, and 4 copies of one address make one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+    from django.test import Client
+
+    def post(email: str) -> int:
+        try:
+            browser = Client()
+            browser.force_login(owner)
+            return invite(browser, org, email=email).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        many = list(pool.map(post, [f"c{n}@example.org" for n in range(12)]))
+    assert sorted(many) == [302] * 10 + [400] * 2
+    assert Invitation.objects.filter(organisation=org).count() == 10
+
+    Invitation.objects.all().delete()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        same = list(pool.map(post, ["same@example.org"] * 4))
+    assert sorted(same) == [302, 400, 400, 400]
+    assert Invitation.objects.filter(email="same@example.org").count() == 1
