@@ -260,3 +260,13 @@ def test_the_pdf_how_to_verify_link_points_to_a_page_that_exists(client, publica
     assert verify == ["http://testserver/about#verify"]
     page = client.get(verify[0].removeprefix("http://testserver").split("#")[0])
     assert page.status_code == 200 and 'id="verify"' in page.content.decode()
+
+
+def test_the_publication_page_has_the_csp_and_its_files_keep_their_sandbox(client, publication):
+    page = client.get(f"/p/{publication.number}")
+    digest = publication.record["attachments"][0]["sha256"]
+    download = client.get(f"/p/{publication.number}/files/{digest}")
+
+    assert "script-src 'self';" in page["Content-Security-Policy"]
+    assert "unsafe-inline" not in page["Content-Security-Policy"]
+    assert download["Content-Security-Policy"] == "default-src 'none'; sandbox"
