@@ -115,6 +115,9 @@ def _context(publication: dict, record: dict, figures: list[Figure], published_a
         # Two lines of four 8-digit groups: easy to read aloud and to compare by eye.
         "digest_lines": [_groups(digest[:32]), _groups(digest[32:])],
         "ledger": publication.get("ledger"),
+        # The site's about page, beside the permanent URL (which may sit under a path prefix).
+        "verify_url": publication["url"].removesuffix(f"/p/{publication['number']}")
+        + "/about#verify",
         "titles": titles,
         "title_text": " / ".join(title["text"] for title in titles),
         "abstracts": _languages(record.get("abstract")),

@@ -1,9 +1,12 @@
 """Reads of published records, for the public pages, feeds and (later) the API."""
 
+from datetime import date
+
 from django.conf import settings
 from django.http import Http404
 
 from defpub.canonical import canonical_bytes
+from defpub.citation import citation_text
 from defpub.models import Attachment, Publication
 
 
@@ -62,16 +65,13 @@ def publication_ledger(publication: Publication) -> dict:
     return publication_proof(publication, first_checkpoint_covering(publication.leaf_index))
 
 
-def citation(publication: Publication, request=None) -> str:
-    """A non-patent-literature citation in the manner of WIPO ST.14."""
-    record = publication.record
-    titles = " / ".join(f"“{t}”" for t in record["title"].values())
-    date = publication.published_at.date()
-    url = public_url(publication.get_absolute_url(), request)
-    return (
-        f"{record['organisation']['name']}: {titles}. DefPub defensive publication "
-        f"{publication.number}, {date:%d %B %Y} ({date.isoformat()}), [online]. "
-        f"Retrieved from the Internet: <URL: {url}>. SHA-256 {publication.digest}."
+def citation(publication: Publication, request=None, *, language: str = "en",
+             retrieved: date | None = None) -> str:
+    """A non-patent-literature citation in the manner of WIPO ST.14, in English or Chinese."""
+    return citation_text(
+        record=publication.record, number=publication.number, digest=publication.digest,
+        url=public_url(publication.get_absolute_url(), request), language=language,
+        retrieved=retrieved,
     )
 
 

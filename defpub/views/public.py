@@ -6,12 +6,17 @@ from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from defpub import selectors
+from defpub.citation import LANGUAGES
 from defpub.ledger.services import ledger_status
+from defpub.models.disclosures import AttachmentRole
+from defpub.pdf import INLINE_IMAGE_TYPES
 from defpub.publication_pdf import publication_pdf
 
 PERMANENT = "public, max-age=86400, immutable"
@@ -20,11 +25,22 @@ PERMANENT = "public, max-age=86400, immutable"
 @require_GET
 def publication_page(request, number: str):
     publication = selectors.publication_by_number(number)
+    files = selectors.publication_files(publication)
+    page_language = "zh" if (get_language() or "").startswith("zh") else "en"
+    today = timezone.now().date()
+    citations = [
+        {"language": language,
+         "text": selectors.citation(publication, request, language=language, retrieved=today)}
+        for language in sorted(LANGUAGES, key=lambda code: code != page_language)
+    ]
     response = render(request, "public/publication.html", {
         "publication": publication,
         "record": publication.record,
-        "citation": selectors.citation(publication, request),
-        "files": selectors.publication_files(publication),
+        "citation": citations[0],
+        "other_citations": citations[1:],
+        "files": files,
+        "figures": [f for f in files if f.role == AttachmentRole.FIGURE
+                    and f.media_type in INLINE_IMAGE_TYPES],
         "corrected_by": publication.corrected_by.order_by("published_at"),
         "permanent_url": selectors.public_url(publication.get_absolute_url(), request),
         "ledger": ledger_status(publication),
