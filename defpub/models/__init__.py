@@ -3,7 +3,7 @@ from defpub.models.audit import AuditEvent
 from defpub.models.disclosures import Attachment, Disclosure
 from defpub.models.ledger import LedgerCheckpoint, LedgerNode
 from defpub.models.organisations import Invitation, Membership, Organisation
-from defpub.models.publications import Publication, PublicationCounter
+from defpub.models.publications import Publication, PublicationCounter, PublicationDocument
 
 __all__ = [
     "ApiKeyUsage",
@@ -18,4 +18,5 @@ __all__ = [
     "Organisation",
     "Publication",
     "PublicationCounter",
+    "PublicationDocument",
 ]
