@@ -1,10 +1,12 @@
 """Reads of published records, for the public pages, feeds and (later) the API."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.http import Http404
 
 from defpub.canonical import canonical_bytes
-from defpub.models import Attachment, Publication
+from defpub.models import Attachment, Publication, PublicationDocument
 
 
 def public_url(path: str, request=None) -> str:
@@ -35,7 +37,8 @@ def publication_files(publication: Publication) -> list[Attachment]:
 
 
 def publication_document(publication: Publication, request=None) -> dict:
-    """What /p/<number>.json serves: the record, its digest, and where things live."""
+    """What /p/<number>.json serves: the record, its digest, its ledger proof and where things
+    live. Only `corrected_by` (later publications, themselves immutable) is not in the record."""
     url = public_url(publication.get_absolute_url(), request)
     return {
         "number": publication.number,
@@ -45,7 +48,7 @@ def publication_document(publication: Publication, request=None) -> dict:
                    "value": publication.digest},
         "record": publication.record,
         "ledger": publication_ledger(publication),
-        "corrects": publication.corrects.number if publication.corrects_id else None,
+        "corrects": publication.record.get("corrects"),
         "corrected_by": list(publication.corrected_by.values_list("number", flat=True)),
         "files": [
             {"sha256": item["sha256"], "name": item["name"],
@@ -63,10 +66,10 @@ def publication_ledger(publication: Publication) -> dict:
 
 
 def citation(publication: Publication, request=None) -> str:
-    """A non-patent-literature citation in the manner of WIPO ST.14."""
+    """A non-patent-literature citation in the manner of WIPO ST.14, from the record alone."""
     record = publication.record
     titles = " / ".join(f"“{t}”" for t in record["title"].values())
-    date = publication.published_at.date()
+    date = datetime.fromisoformat(record["published_at"]).date()
     url = public_url(publication.get_absolute_url(), request)
     return (
         f"{record['organisation']['name']}: {titles}. DefPub defensive publication "
@@ -81,3 +84,23 @@ def recent_publications():
 
 def record_bytes(publication: Publication) -> bytes:
     return canonical_bytes(publication.record)
+
+
+def publication_document_stored(*, publication_id: int, kind: str) -> PublicationDocument | None:
+    return PublicationDocument.objects.filter(publication_id=publication_id, kind=kind).first()
+
+
+def publication_document_digest(*, publication: Publication, kind: str) -> str | None:
+    """The stored document's SHA-256, without loading its bytes (for ETag checks)."""
+    return (PublicationDocument.objects.filter(publication=publication, kind=kind)
+            .values_list("sha256", flat=True).first())
+
+
+def publications_without_document(*, kind: str, older_than, limit: int) -> list[int]:
+    """Publications published before `older_than` that still lack the document, oldest first."""
+    return list(
+        Publication.objects.filter(published_at__lt=older_than)
+        .exclude(documents__kind=kind)
+        .order_by("published_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,7 +1,10 @@
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 BEAT_HEARTBEAT_KEY = "defpub:beat:last"
@@ -41,3 +44,53 @@ def ledger_checkpoint_task() -> int | None:
 
     checkpoint = checkpoint_issue()
     return checkpoint.size if checkpoint else None
+
+
+PDF_QUEUED_KEY = "defpub:pdf:queued:{}"
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+@shared_task(name="defpub.publication_pdf", acks_late=True, reject_on_worker_lost=True,
+             autoretry_for=TRANSIENT, retry_backoff=5, retry_backoff_max=300, max_retries=8)
+def publication_pdf_task(publication_id: int) -> str:
+    """Make and store a publication's PDF from its record (after publishing; the sweeper)."""
+    from defpub.publication_pdf import publication_pdf_make
+
+    return publication_pdf_make(publication_id=publication_id).sha256
+
+
+def enqueue_pdfs(publication_ids: list[int]) -> None:
+    """Queue PDF making after commit; remember what was queued, so the sweeper does not queue
+    it again while a long backlog (a bulk import) is still being worked through."""
+    queued = []
+    for pk in publication_ids:
+        try:
+            publication_pdf_task.delay(pk)
+        except Exception as error:  # noqa: BLE001 - the sweeper catches up
+            log.warning("could not queue the PDF of %s: %s; the sweeper will", pk, error)
+            break
+        queued.append(pk)
+    try:
+        cache.set_many({PDF_QUEUED_KEY.format(pk): 1 for pk in queued},
+                       timeout=settings.DEFPUB_PDF_REQUEUE_MINUTES * 60)
+    except Exception as error:  # noqa: BLE001 - at worst the sweeper queues one twice
+        log.warning("could not note queued PDFs: %s", error)
+
+
+@shared_task(name="defpub.pdf_sweep")
+def pdf_sweep_task() -> int:
+    """Beat: queue the PDF of every publication that still has none a while after publishing
+    (a message lost while the broker was down, a worker killed past its retries, publications
+    made before stored PDFs existed). Queued ones are left alone for DEFPUB_PDF_REQUEUE_MINUTES."""
+    from defpub.selectors import publications_without_document
+
+    older_than = timezone.now() - timedelta(minutes=settings.DEFPUB_PDF_SWEEP_MINUTES)
+    ids = publications_without_document(kind="pdf", older_than=older_than,
+                                        limit=settings.DEFPUB_PDF_SWEEP_BATCH * 10)
+    queued = cache.get_many([PDF_QUEUED_KEY.format(pk) for pk in ids])
+    due = [pk for pk in ids if PDF_QUEUED_KEY.format(pk) not in queued]
+    due = due[: settings.DEFPUB_PDF_SWEEP_BATCH]
+    if due:
+        enqueue_pdfs(due)
+        log.info("queued %s missing PDF(s)", len(due))
+    return len(due)

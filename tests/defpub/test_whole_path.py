@@ -12,6 +12,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from defpub.models import Disclosure, Publication
+from defpub.publication_pdf import publication_pdf_make
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +71,7 @@ def test_sign_up_to_published_pdf(client, settings, tmp_path, mailoutbox,
     assert document["record"]["attachments"][0]["name"] == "fig1.png"
     assert document["record"]["features"] == ["two fingers", "a leaf spring under each finger"]
 
+    publication_pdf_make(publication_id=publication.pk)  # the worker's step after publishing
     pdf = PdfReader(io.BytesIO(client.get(f"/p/{publication.number}.pdf").content))
     embedded = pdf.attachments[f"{publication.number}.json"][0]
     assert hashlib.sha256(embedded).hexdigest() == publication.digest
