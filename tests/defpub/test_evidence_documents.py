@@ -28,7 +28,7 @@ from defpub.services.disclosures import (
     disclosure_submit,
 )
 from defpub.services.publication import publish_batch
-from defpub.tasks import PDF_QUEUED_KEY, pdf_sweep_task
+from defpub.tasks import PDF_QUEUED_KEY, pdf_sweep_task, publication_pdfs_task
 from tests.factories import DisclosureFactory, OrganisationFactory
 
 
@@ -164,6 +164,19 @@ def test_a_figure_whose_stored_bytes_changed_is_not_printed(publication):
     with pytest.raises(RecordMismatchError, match="does not match its digest"):
         publication_pdf_make(publication_id=publication.pk)
     assert not PublicationDocument.objects.exists()
+
+
+@pytest.mark.django_db
+def test_one_bad_record_in_a_queued_chunk_does_not_hold_back_the_others(publication):
+    other = publish_batch(disclosures=[DisclosureFactory(status="approved")])[0]
+    with open(publication.disclosure.attachments.get().file.path, "ab") as handle:
+        handle.write(b"tampered")
+
+    made = publication_pdfs_task(  # the task's body, run here as the worker would
+        [publication.pk, other.pk])
+
+    assert made == 1
+    assert list(PublicationDocument.objects.values_list("publication", flat=True)) == [other.pk]
 
 
 @pytest.mark.django_db
