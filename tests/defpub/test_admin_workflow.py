@@ -145,3 +145,23 @@ def test_every_registered_admin_writes_audit_rows():
     unaudited = [model._meta.label for model, model_admin in admin.site._registry.items()
                  if not isinstance(model_admin, AuditedAdmin)]
     assert unaudited == []
+
+
+def test_an_admin_action_runs_in_one_transaction_with_an_audit_row_per_object(
+    admin_client, admin_user, org, submitter, monkeypatch
+):
+    from defpub.admin import DisclosureAdmin
+
+    def mark_reviewed(modeladmin, request, queryset):
+        queryset.update(technical_field="reviewed")
+
+    monkeypatch.setattr(DisclosureAdmin, "actions", [mark_reviewed])
+    first, second = draft(org, submitter), draft(org, submitter)
+
+    response = admin_client.post("/admin/defpub/disclosure/", {
+        "action": "mark_reviewed", "_selected_action": [first.pk, second.pk]})
+
+    assert response.status_code == 302
+    events = AuditEvent.objects.filter(action="admin.action.mark_reviewed")
+    assert sorted(int(event.target_id) for event in events) == sorted([first.pk, second.pk])
+    assert {event.actor for event in events} == {admin_user}
