@@ -1,11 +1,16 @@
 """The operators' admin. Published records, the ledger and the audit trail are read-only here
-(and the database refuses changes to them anyway)."""
+(and the database refuses changes to them anyway). The workflow moves only through the
+services: a disclosure's status and dates are never a form field, and only a disclosure the
+workflow lets its authors edit can be edited here. Every write leaves an audit row."""
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.utils import timezone
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
+from defpub.admin_audit import AuditedAdmin, changed_fields
 from defpub.models import (
     ApiKeyUsage,
     Attachment,
@@ -17,8 +22,13 @@ from defpub.models import (
     Membership,
     Organisation,
     Publication,
+    PublicationDocument,
 )
-from defpub.models.disclosures import Status
+from defpub.workflow import ALLOWED_FROM, WorkflowError, ensure_allowed
+
+# Set only by the services (submit, approve, publish, return, start a correction).
+WORKFLOW_FIELDS = ("organisation", "created_by", "status", "submitted_at", "approved_at",
+                   "approved_by", "corrects", "external_id", "created_at", "updated_at")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,14 +49,14 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdmin):
     list_display = ["name", "slug", "created_at"]
     search_fields = ["name", "slug"]
     inlines = [MembershipInline]
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(AuditedAdmin):
     list_display = ["email", "organisation", "role", "created_at", "accepted_at"]
     list_filter = ["role"]
     search_fields = ["email", "organisation__name"]
@@ -57,23 +67,49 @@ class AttachmentInline(admin.TabularInline):
     extra = 0
     fields = ["display_name", "role", "media_type", "size", "sha256"]
     readonly_fields = fields
+    can_delete = False  # files are added and removed on the filing pages
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
 @admin.register(Disclosure)
-class DisclosureAdmin(admin.ModelAdmin):
+class DisclosureAdmin(AuditedAdmin):
     list_display = ["__str__", "organisation", "status", "updated_at"]
     list_filter = ["status"]
     search_fields = ["title_en", "title_zh", "external_id"]
+    readonly_fields = WORKFLOW_FIELDS
     inlines = [AttachmentInline]
 
+    def has_add_permission(self, request):
+        return False  # members file disclosures on the site, through the API or an import
+
     def has_change_permission(self, request, obj=None):
-        return obj is None or obj.status != Status.PUBLISHED
+        return obj is None or obj.status in ALLOWED_FROM["edit"]
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or obj.status == Status.DRAFT
+        return obj is None or obj.status in ALLOWED_FROM["delete"]
+
+    def get_deleted_objects(self, objs, request):
+        # The bulk delete action asks permission for the model only; refuse it per object.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if any(obj.status not in ALLOWED_FROM["delete"] for obj in objs):
+            perms_needed = {*perms_needed, str(self.opts.verbose_name)}
+        return deleted, counts, perms_needed, protected
+
+    @transaction.atomic
+    def save_model(self, request, obj, form, change):
+        # Lock, check the state as it is now, and write only the fields the form changed, so
+        # an edit racing an approval can neither slip through nor write back an old status.
+        current = Disclosure.objects.select_for_update().get(pk=obj.pk)
+        try:
+            ensure_allowed(disclosure=current, action="edit")
+        except WorkflowError as error:
+            raise PermissionDenied(str(error)) from error
+        fields = [name for name in form.changed_data if name not in WORKFLOW_FIELDS]
+        if fields:
+            obj.save(update_fields=[*fields, "updated_at"])
+        obj._admin_changes = changed_fields(form)
 
 
 @admin.register(Publication)
@@ -81,6 +117,13 @@ class PublicationAdmin(ReadOnlyAdmin):
     list_display = ["number", "organisation", "published_at", "leaf_index"]
     search_fields = ["number"]
     date_hierarchy = "published_at"
+
+
+@admin.register(PublicationDocument)
+class PublicationDocumentAdmin(ReadOnlyAdmin):
+    list_display = ["publication", "kind", "sha256", "tree_size", "created_at"]
+    exclude = ["content"]
+    search_fields = ["publication__number", "sha256"]
 
 
 @admin.register(LedgerCheckpoint)
@@ -111,7 +154,7 @@ class ApiKeyUsageInline(admin.TabularInline):
 
 
 @admin.register(ExaminerKey)
-class ExaminerKeyAdmin(APIKeyModelAdmin):
+class ExaminerKeyAdmin(AuditedAdmin, APIKeyModelAdmin):
     """Adding a key here shows it once in a message; only its hash is stored."""
 
     list_display = ["prefix", "name", "owner", "office", "rate_per_minute", "created",
@@ -133,3 +176,4 @@ class ExaminerKeyAdmin(APIKeyModelAdmin):
         if change and obj.revoked and not obj.revoked_at:
             obj.revoked_at = timezone.now()
         super().save_model(request, obj, form, change)
+

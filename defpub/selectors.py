@@ -7,7 +7,7 @@ from django.http import Http404
 
 from defpub.canonical import canonical_bytes
 from defpub.citation import citation_text
-from defpub.models import Attachment, Publication
+from defpub.models import Attachment, Publication, PublicationDocument
 
 
 def public_url(path: str, request=None) -> str:
@@ -38,7 +38,8 @@ def publication_files(publication: Publication) -> list[Attachment]:
 
 
 def publication_document(publication: Publication, request=None) -> dict:
-    """What /p/<number>.json serves: the record, its digest, and where things live."""
+    """What /p/<number>.json serves: the record, its digest, its ledger proof and where things
+    live. Only `corrected_by` (later publications, themselves immutable) is not in the record."""
     url = public_url(publication.get_absolute_url(), request)
     return {
         "number": publication.number,
@@ -48,7 +49,7 @@ def publication_document(publication: Publication, request=None) -> dict:
                    "value": publication.digest},
         "record": publication.record,
         "ledger": publication_ledger(publication),
-        "corrects": publication.corrects.number if publication.corrects_id else None,
+        "corrects": publication.record.get("corrects"),
         "corrected_by": list(publication.corrected_by.values_list("number", flat=True)),
         "files": [
             {"sha256": item["sha256"], "name": item["name"],
@@ -81,3 +82,23 @@ def recent_publications():
 
 def record_bytes(publication: Publication) -> bytes:
     return canonical_bytes(publication.record)
+
+
+def publication_document_stored(*, publication_id: int, kind: str) -> PublicationDocument | None:
+    return PublicationDocument.objects.filter(publication_id=publication_id, kind=kind).first()
+
+
+def publication_document_digest(*, publication: Publication, kind: str) -> str | None:
+    """The stored document's SHA-256, without loading its bytes (for ETag checks)."""
+    return (PublicationDocument.objects.filter(publication=publication, kind=kind)
+            .values_list("sha256", flat=True).first())
+
+
+def publications_without_document(*, kind: str, older_than, limit: int) -> list[int]:
+    """Publications published before `older_than` that still lack the document, oldest first."""
+    return list(
+        Publication.objects.filter(published_at__lt=older_than)
+        .exclude(documents__kind=kind)
+        .order_by("published_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )

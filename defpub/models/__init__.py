@@ -4,7 +4,7 @@ from defpub.models.audit import AuditEvent
 from defpub.models.disclosures import Attachment, Disclosure
 from defpub.models.ledger import LedgerCheckpoint, LedgerNode
 from defpub.models.organisations import Invitation, Membership, Organisation
-from defpub.models.publications import Publication, PublicationCounter
+from defpub.models.publications import Publication, PublicationCounter, PublicationDocument
 
 __all__ = [
     "ApiKeyUsage",
@@ -20,4 +20,5 @@ __all__ = [
     "Publication",
     "PublicationCounter",
     "UserProfile",
+    "PublicationDocument",
 ]

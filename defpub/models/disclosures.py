@@ -82,6 +82,23 @@ class Disclosure(models.Model):
                 operation=pgtrigger.Update | pgtrigger.Delete,
                 condition=pgtrigger.Q(old__status="published"),
             ),
+            # "Published" means a number, a record and a ledger leaf: checked at commit, so
+            # publish_batch may write the publications and flip the status in either order.
+            pgtrigger.Trigger(
+                name="published_has_publication",
+                operation=pgtrigger.Insert | pgtrigger.Update,
+                when=pgtrigger.After,
+                timing=pgtrigger.Deferred,
+                condition=pgtrigger.Q(new__status="published"),
+                func="""
+                    IF NOT EXISTS (SELECT 1 FROM defpub_publication
+                                   WHERE disclosure_id = NEW.id) THEN
+                        RAISE EXCEPTION 'disclosure % is published without a publication',
+                            NEW.id USING ERRCODE = 'integrity_constraint_violation';
+                    END IF;
+                    RETURN NULL;
+                """,
+            ),
         ]
 
     def __str__(self) -> str:

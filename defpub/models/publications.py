@@ -26,6 +26,22 @@ class Publication(models.Model):
             pgtrigger.Protect(
                 name="publication_immutable", operation=pgtrigger.Update | pgtrigger.Delete
             ),
+            # The other half of "published means published": no number for an unpublished
+            # disclosure once the transaction commits.
+            pgtrigger.Trigger(
+                name="publication_of_published",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.After,
+                timing=pgtrigger.Deferred,
+                func="""
+                    IF NOT EXISTS (SELECT 1 FROM defpub_disclosure
+                                   WHERE id = NEW.disclosure_id AND status = 'published') THEN
+                        RAISE EXCEPTION 'publication % names a disclosure that is not published',
+                            NEW.number USING ERRCODE = 'integrity_constraint_violation';
+                    END IF;
+                    RETURN NULL;
+                """,
+            ),
         ]
 
     def __str__(self) -> str:
@@ -43,3 +59,48 @@ class PublicationCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
+
+
+class DocumentKind(models.TextChoices):
+    PDF = "pdf", "PDF/A-3b"
+
+
+class PublicationDocument(models.Model):
+    """A document made once from a publication's record and ledger proof, then served as
+    stored: every download is the same bytes, whatever happens to the live rows later."""
+
+    publication = models.ForeignKey(
+        Publication, on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField(max_length=16, choices=DocumentKind.choices)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)  # of content; the ETag it is served with
+    # The checkpoint whose inclusion proof the document carries (None: no checkpoint yet).
+    tree_size = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "kind"], name="one_document_per_kind"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="publication_document_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            ),
+            pgtrigger.Trigger(
+                name="publication_document_digest",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.Before,
+                func="""
+                    IF NEW.sha256 IS DISTINCT FROM encode(sha256(NEW.content), 'hex') THEN
+                        RAISE EXCEPTION 'document digest does not match its content'
+                            USING ERRCODE = 'check_violation';
+                    END IF;
+                    RETURN NEW;
+                """,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publication_id} {self.kind}"

@@ -11,7 +11,7 @@ from defpub.canonical import build_record, canonical_bytes, record_digest
 from defpub.ledger.store import LedgerAppender, lock_for_append
 from defpub.models import Attachment, AuditEvent, Disclosure, Membership, Publication
 from defpub.models.disclosures import Status
-from defpub.tasks import enqueue, ledger_checkpoint_task
+from defpub.tasks import enqueue, enqueue_pdfs, ledger_checkpoint_task
 from defpub.workflow import WorkflowError, ensure_allowed
 from search.services import index_queue
 
@@ -92,6 +92,8 @@ def _after_publishing(publications: list[Publication]) -> None:
     enqueue(ledger_checkpoint_task)
     for publication in publications:
         enqueue(index_publication_task, publication.pk)
+    # The PDF is made by a worker from the record, never in the publishing transaction.
+    enqueue_pdfs([publication.pk for publication in publications])
 
 
 def publish_due(*, now=None) -> list[str]:

@@ -1,5 +1,6 @@
 """Public, permanent pages of publications; anyone may read them, nobody may change them."""
 
+import base64
 import json
 
 from django.contrib.syndication.views import Feed
@@ -7,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -16,10 +18,11 @@ from defpub import selectors
 from defpub.citation import LANGUAGES
 from defpub.ledger.services import ledger_status
 from defpub.models.disclosures import AttachmentRole
+from defpub.models.publications import DocumentKind
 from defpub.pdf import INLINE_IMAGE_TYPES
-from defpub.publication_pdf import publication_pdf
 
 PERMANENT = "public, max-age=86400, immutable"
+PDF_RETRY_AFTER = 60  # seconds; a worker makes the PDF within moments of publishing
 
 
 @require_GET
@@ -60,10 +63,27 @@ def publication_json(request, number: str):
 
 @require_GET
 def publication_pdf_view(request, number: str):
+    """The stored PDF, byte for byte (ETag = its SHA-256); 503 until a worker has made it."""
     publication = selectors.publication_by_number(number)
-    pdf = publication_pdf(publication, request)
-    response = HttpResponse(pdf, content_type="application/pdf")
+    digest = selectors.publication_document_digest(publication=publication, kind=DocumentKind.PDF)
+    if digest is None:
+        response = render(request, "public/pdf_pending.html", {"number": publication.number},
+                          status=503)
+        response["Retry-After"] = str(PDF_RETRY_AFTER)
+        response["Cache-Control"] = "no-store"
+        return response
+    etag = f'"{digest}"'
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        not_modified["Cache-Control"] = PERMANENT
+        return not_modified
+    document = selectors.publication_document_stored(publication_id=publication.pk,
+                                                     kind=DocumentKind.PDF)
+    response = HttpResponse(bytes(document.content), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{publication.number}.pdf"'
+    response["ETag"] = etag
+    response["Cache-Control"] = PERMANENT
+    response["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(digest)).decode()}:"
     return response
 
 

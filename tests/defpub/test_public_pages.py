@@ -8,6 +8,7 @@ import rfc8785
 from PIL import Image
 
 from defpub.models import Publication
+from defpub.publication_pdf import publication_pdf_make
 from defpub.services.disclosures import (
     attachment_add,
     disclosure_approve,
@@ -87,6 +88,8 @@ def test_pages_render_in_chinese(client, publication):
 def test_the_pdf_is_pdf_a_and_carries_the_record_that_hashes_to_the_digest(client, publication):
     from pypdf import PdfReader
 
+    assert client.get(f"/p/{publication.number}.pdf").status_code == 503  # not made yet
+    publication_pdf_make(publication_id=publication.pk)  # what the worker runs after publishing
     response = client.get(f"/p/{publication.number}.pdf")
 
     assert response["Content-Type"] == "application/pdf"

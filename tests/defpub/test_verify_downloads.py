@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import connection
 
 from defpub.ledger.services import checkpoint_issue
+from defpub.publication_pdf import publication_pdf_make
 from defpub.services.publication import publish_batch
 from tests.conftest import REPO
 from tests.factories import DisclosureFactory
@@ -35,6 +36,7 @@ def published(org, settings, tmp_path):
     publications = publish_batch(disclosures=[
         DisclosureFactory(organisation=org, status="approved") for _ in range(3)])
     checkpoint_issue()
+    publication_pdf_make(publication_id=publications[1].pk)  # the worker's step
     return publications[1]
 
 

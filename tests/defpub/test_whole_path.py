@@ -13,6 +13,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from defpub.models import Disclosure, Invitation, Publication
+from defpub.publication_pdf import publication_pdf_make
 from defpub.services.accounts import verification_token
 from defpub.services.invitations import invitation_token
 
@@ -75,6 +76,7 @@ def test_sign_up_to_published_pdf(client, settings, tmp_path):
     assert document["record"]["attachments"][0]["name"] == "fig1.png"
     assert document["record"]["features"] == ["two fingers", "a leaf spring under each finger"]
 
+    publication_pdf_make(publication_id=publication.pk)  # the worker's step after publishing
     pdf = PdfReader(io.BytesIO(client.get(f"/p/{publication.number}.pdf").content))
     embedded = pdf.attachments[f"{publication.number}.json"][0]
     assert hashlib.sha256(embedded).hexdigest() == publication.digest
