@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class DefpubConfig(AppConfig):
@@ -8,3 +9,7 @@ class DefpubConfig(AppConfig):
     def ready(self) -> None:
         from defpub import checks  # noqa: F401  (registers the pgvector check)
         from defpub.celery import app  # noqa: F401  (binds @shared_task to our app)
+        from defpub.runtime import db_roles
+
+        # After every migrate (and flush), grant the application's role afresh.
+        post_migrate.connect(db_roles.grant_after_migrate, sender=self)
