@@ -34,7 +34,7 @@ def test_production_settings_are_strict(tmp_path):
     code = ("from django.conf import settings as s; print(s.DEBUG, s.SECURE_SSL_REDIRECT, "
             "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, "
             f"s.ALLOWED_HOSTS, s.SECRET_KEY == {KEY!r})")
-    result = manage("shell", "-c", code, env=production_env(tmp_path, DEBUG="1"))
+    result = manage("shell", "-v", "0", "-c", code, env=production_env(tmp_path, DEBUG="1"))
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
