@@ -159,6 +159,12 @@ def grant_application_role(*, using: str = "default") -> bool:
             return False
         cursor.execute("SELECT current_schema()")
         schema = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM pg_tables WHERE schemaname = %s AND tableowner = %s",
+                       [schema, role])
+        if owned := cursor.fetchone()[0]:  # left from a time with one role for everything
+            log.warning("database role %s owns %d table(s), so it can still change them: "
+                        "REASSIGN OWNED BY %s TO the owner (docs/operations.md)", role, owned,
+                        role)
         for statement in grant_statements(
             role=role, schema=schema, append_only=append_only_tables(),
             quote=connection.ops.quote_name,
