@@ -165,8 +165,10 @@ def grant_application_role(*, using: str = "default") -> bool:
             log.warning("database role %s owns %d table(s), so it can still change them: "
                         "REASSIGN OWNED BY %s TO the owner (docs/operations.md)", role, owned,
                         role)
+        existing = set(connection.introspection.table_names(cursor))  # e.g. migrate app 0001
         for statement in grant_statements(
-            role=role, schema=schema, append_only=append_only_tables(),
+            role=role, schema=schema,
+            append_only=[table for table in append_only_tables() if table in existing],
             quote=connection.ops.quote_name,
         ):
             cursor.execute(statement)
