@@ -65,6 +65,27 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def owner_sql(transactional_db):
+    """owner_sql(sql, params): run SQL as the tables' owner, a superuser, on a connection of its
+    own (the test's rows are committed): what a rogue operator could do, and the
+    application's role cannot (tests/defpub/test_db_roles.py)."""
+    import psycopg
+    from django.conf import settings
+    from django.db import connection
+
+    credentials = {**connection.settings_dict, **(settings.DEFPUB_DATABASE_OWNER or {})}
+
+    def run(sql: str, params=()) -> None:
+        with psycopg.connect(host=credentials["HOST"], port=credentials["PORT"] or None,
+                             user=credentials["USER"], password=credentials["PASSWORD"] or None,
+                             dbname=connection.settings_dict["NAME"], autocommit=True,
+                             cursor_factory=psycopg.ClientCursor) as conn:  # two statements
+            conn.execute(sql, params)
+
+    return run
+
+
+@pytest.fixture
 def celery_worker(django_db_setup, django_db_blocker):
     """A real Celery worker (threads, in this process) consuming from the real broker."""
     celery_app.control.purge()
