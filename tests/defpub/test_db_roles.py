@@ -38,7 +38,7 @@ def evidence():
     disclosure = DisclosureFactory(status="approved", title_en="Ultrasonic filter membrane")
     publication = publish_batch(disclosures=[disclosure])[0]
     checkpoint_issue()
-    for model in MODELS.values():
+    for model in EVIDENCE.values():
         assert model.objects.exists(), model
     return publication
 
@@ -76,6 +76,16 @@ def test_the_suite_runs_as_a_role_that_is_neither_superuser_nor_owner():
 
 def test_the_evidence_tables_are_append_only():
     assert set(EVIDENCE) <= set(db_roles.append_only_tables())
+
+
+@pytest.mark.parametrize("table", db_roles.append_only_tables())
+def test_every_append_only_table_is_read_and_insert_only(table):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT p, has_table_privilege(%s, p) FROM unnest(ARRAY['SELECT', "
+                       "'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'TRIGGER']) p", [table])
+        privileges = dict(cursor.fetchall())
+    assert privileges == {"SELECT": True, "INSERT": True, "UPDATE": False, "DELETE": False,
+                          "TRUNCATE": False, "TRIGGER": False}
 
 
 @pytest.mark.parametrize("table", sorted(EVIDENCE))
