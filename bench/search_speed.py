@@ -717,4 +717,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from defpub.runtime.db_roles import owner_session
+
+    with owner_session():  # it empties the append-only tables: the owner's right alone
+        main()

@@ -24,6 +24,67 @@ def english_by_default():
     translation.deactivate()
 
 
+def _log_in_as(credentials: dict) -> None:
+    """Point the default connection (every thread's) at other credentials, same database."""
+    from django.conf import settings
+    from django.db import connections
+
+    for settings_dict in {id(d): d for d in (settings.DATABASES["default"],
+                                              connections["default"].settings_dict)}.values():
+        settings_dict.update({key: value for key, value in credentials.items() if value})
+    connections["default"].close()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The owner creates and migrates the test database, as `migrate` does in production."""
+    from django.conf import settings
+
+    if settings.DEFPUB_DATABASE_OWNER:
+        settings.DEFPUB_APP_CREDENTIALS = {
+            key: settings.DATABASES["default"][key] for key in ("USER", "PASSWORD", "HOST", "PORT")
+        }
+        _log_in_as(settings.DEFPUB_DATABASE_OWNER)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Then every test runs as the application's role, so the suite proves its grants are
+    enough (tests/defpub/test_db_roles.py proves what they refuse)."""
+    from django.conf import settings
+
+    app = getattr(settings, "DEFPUB_APP_CREDENTIALS", None)
+    if app is None:
+        yield
+        return
+    with django_db_blocker.unblock():
+        _log_in_as(app)
+    yield
+    with django_db_blocker.unblock():
+        _log_in_as(settings.DEFPUB_DATABASE_OWNER)  # the owner drops the test database
+
+
+@pytest.fixture
+def owner_sql(transactional_db):
+    """owner_sql(sql, params): run SQL as the tables' owner, a superuser, on a connection of its
+    own (the test's rows are committed): what a rogue operator could do, and the
+    application's role cannot (tests/defpub/test_db_roles.py)."""
+    import psycopg
+    from django.conf import settings
+    from django.db import connection
+
+    credentials = {**connection.settings_dict, **(settings.DEFPUB_DATABASE_OWNER or {})}
+
+    def run(sql: str, params=()) -> None:
+        with psycopg.connect(host=credentials["HOST"], port=credentials["PORT"] or None,
+                             user=credentials["USER"], password=credentials["PASSWORD"] or None,
+                             dbname=connection.settings_dict["NAME"], autocommit=True,
+                             cursor_factory=psycopg.ClientCursor) as conn:  # two statements
+            conn.execute(sql, params)
+
+    return run
+
+
 @pytest.fixture
 def celery_worker(django_db_setup, django_db_blocker):
     """A real Celery worker (threads, in this process) consuming from the real broker."""

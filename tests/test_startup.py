@@ -64,6 +64,7 @@ def test_check_deploy_is_clean_with_the_documented_variables():
             "SECRET_KEY": "x7!" * 20 + "a-long-random-production-key",
             "ALLOWED_HOSTS": "defpub.example.org",
             "DATABASE_URL": settings.DATABASE_URL,
+            "DATABASE_OWNER_URL": settings.DATABASE_OWNER_URL,
             "REDIS_URL": settings.REDIS_URL,
         },
     )

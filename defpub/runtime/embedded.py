@@ -27,13 +27,18 @@ import psutil
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "defpub"
+# The web and worker processes connect as APP_ROLE: no superuser, no owner of any table. The
+# bootstrap superuser `postgres` owns the database and runs migrations (docs/security.md).
+APP_ROLE = "defpub_app"
+OWNER_ROLE = "postgres"
 SOCKET_PATH_LIMIT = 100  # sun_path is 108 bytes on Linux; leave room for the server's own suffix
 
 
 @dataclass(frozen=True)
 class Endpoints:
-    database_url: str | None
+    database_url: str | None  # the application's role
     redis_url: str | None
+    database_owner_url: str | None = None  # the owner's role, for migrations
 
 
 def default_home(base_dir: Path) -> Path:
@@ -97,14 +102,17 @@ class EmbeddedServices:
     def ensure_running(self, *, postgres: bool = True, valkey: bool = True) -> Endpoints:
         self.home.mkdir(parents=True, exist_ok=True)
         self.socket_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        database_url = redis_url = None
+        database_url = owner_url = redis_url = None
         if postgres:
             socket_dir = quote(str(self._ensure_postgres()), safe="")
-            database_url = f"postgres://postgres@{socket_dir}/{DATABASE_NAME}"
+            database_url = f"postgres://{APP_ROLE}@{socket_dir}/{DATABASE_NAME}"
+            owner_url = f"postgres://{OWNER_ROLE}@{socket_dir}/{DATABASE_NAME}"
         if valkey:
             self._ensure_valkey()
             redis_url = f"redis+socket://{self.valkey_socket}"
-        return Endpoints(database_url=database_url, redis_url=redis_url)
+        return Endpoints(
+            database_url=database_url, redis_url=redis_url, database_owner_url=owner_url
+        )
 
     def stop(self) -> None:
         self._stop_valkey()
@@ -128,6 +136,7 @@ class EmbeddedServices:
             ).fetchone()
             if not exists:
                 conn.execute(f"CREATE DATABASE {DATABASE_NAME}")
+            ensure_app_role(conn)
         return socket_dir
 
     def _stop_postgres(self) -> None:
@@ -201,6 +210,23 @@ class EmbeddedServices:
             process.wait(30)
         except psutil.TimeoutExpired:
             process.kill()
+
+
+def ensure_app_role(conn) -> None:
+    """Create the application's role once; also upgrades a var/ made before it existed.
+
+    The socket is trust-authenticated (the data folder's owner can read every row anyway), so
+    the role needs no password. Its table privileges are granted after every migrate
+    (defpub/runtime/db_roles.py)."""
+    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_ROLE]).fetchone():
+        conn.execute(
+            f"ALTER ROLE {APP_ROLE} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+        )
+        return
+    conn.execute(
+        f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
+        "NOBYPASSRLS"
+    )
 
 
 _services: dict[Path, EmbeddedServices] = {}

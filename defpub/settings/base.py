@@ -25,18 +25,38 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # -- embedded or external services ------------------------------------------------------------
+# DATABASE_URL: the role web and worker connect as (no superuser, owns no table);
+# DATABASE_OWNER_URL: the tables' owner, which runs migrate and then grants the application's
+# role what it may do (defpub/runtime/db_roles.py). Embedded: defpub_app and postgres.
 DATABASE_URL = env("DATABASE_URL", default=None)
+DATABASE_OWNER_URL = env("DATABASE_OWNER_URL", default=None)
 REDIS_URL = env("REDIS_URL", default=None)
 if not (DATABASE_URL and REDIS_URL):
     _endpoints = embedded.services(DEFPUB_HOME).attach(
         postgres=not DATABASE_URL, valkey=not REDIS_URL
     )
-    DATABASE_URL = DATABASE_URL or _endpoints.database_url
+    if not DATABASE_URL:
+        DATABASE_URL = _endpoints.database_url
+        DATABASE_OWNER_URL = DATABASE_OWNER_URL or _endpoints.database_owner_url
     REDIS_URL = REDIS_URL or _endpoints.redis_url
 
-DATABASES = {"default": env.db_url_config(DATABASE_URL)}
-# libpq URIs percent-encode a socket folder in the host part; django-environ leaves it encoded.
-DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
+
+def _database(url: str) -> dict:
+    config = env.db_url_config(url)
+    # libpq URIs percent-encode a socket folder in the host part; django-environ leaves it so.
+    config["HOST"] = unquote(config["HOST"])
+    return config
+
+
+DATABASES = {"default": _database(DATABASE_URL)}
+DEFPUB_APP_ROLE = DATABASES["default"]["USER"]
+# Only the credentials are taken: the owner works on whichever database `default` names
+# (the test database too).
+DEFPUB_DATABASE_OWNER = (
+    {key: _database(DATABASE_OWNER_URL)[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+    if DATABASE_OWNER_URL
+    else None
+)
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 

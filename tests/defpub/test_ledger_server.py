@@ -5,7 +5,6 @@ import hashlib
 
 import pytest
 import rfc8785
-from django.db import connection
 
 from defpub.ledger import merkle
 from defpub.ledger.checkpoint import verify_checkpoint
@@ -65,15 +64,13 @@ def test_publication_json_carries_a_proof_that_never_changes(client, org):
     assert f"Verified in ledger at checkpoint {ledger['tree_size']}" in page
 
 
-def test_a_row_forced_past_the_triggers_is_caught(client, org, django_user_model):
+def test_a_row_forced_past_the_triggers_is_caught(client, org, django_user_model, owner_sql):
     [publication] = publish(org, 1)
     checkpoint_issue()
-    with connection.cursor() as cursor:  # a superuser bypasses triggers this way
-        cursor.execute("SET session_replication_role = replica")
-        cursor.execute(
-            "UPDATE defpub_publication SET record = jsonb_set(record, '{title,en}', "
-            "'\"A different invention\"') WHERE id = %s", [publication.pk])
-        cursor.execute("SET session_replication_role = DEFAULT")
+    owner_sql(  # a superuser bypasses triggers this way; the application's role cannot
+        "SET session_replication_role = replica; "
+        "UPDATE defpub_publication SET record = jsonb_set(record, '{title,en}', "
+        "'\"A different invention\"') WHERE id = %s", [publication.pk])
 
     tampered = Publication.objects.get(pk=publication.pk)
     assert tampered.record["title"]["en"] == "A different invention"

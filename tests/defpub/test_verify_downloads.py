@@ -6,7 +6,6 @@ import sys
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 
 from defpub.ledger.services import checkpoint_issue
 from defpub.publication_pdf import publication_pdf_make
@@ -66,15 +65,14 @@ def test_a_later_checkpoint_verifies_with_the_served_proof(client, published, or
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_record_altered_behind_the_triggers_fails_verification(client, published, tmp_path):
+def test_a_record_altered_behind_the_triggers_fails_verification(
+        client, published, tmp_path, owner_sql):
     checkpoint = client.get("/ledger/checkpoint").content.decode()
     vkey = client.get("/.well-known/defpub-ledger-key").content.decode()
-    with connection.cursor() as cursor:  # what a rogue superuser could do
-        cursor.execute("SET session_replication_role = replica")
-        cursor.execute("UPDATE defpub_publication SET record = jsonb_set(record, "
-                       "'{abstract,en}', '\"Something else entirely.\"') WHERE id = %s",
-                       [published.pk])
-        cursor.execute("SET session_replication_role = DEFAULT")
+    owner_sql(  # what a rogue superuser could do; the application's role cannot
+        "SET session_replication_role = replica; "
+        "UPDATE defpub_publication SET record = jsonb_set(record, "
+        "'{abstract,en}', '\"Something else entirely.\"') WHERE id = %s", [published.pk])
     cache.clear()
 
     document = client.get(f"/p/{published.number}.json").content

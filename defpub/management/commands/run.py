@@ -31,7 +31,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, web_workers, worker_concurrency, **options):
-        call_command("migrate", interactive=False, verbosity=0)
+        call_command("migrate", interactive=False, verbosity=0)  # as the owner; then grants
         call_command("collectstatic", interactive=False, verbosity=0)
 
         run_dir = settings.DEFPUB_HOME / "run"
@@ -75,6 +75,9 @@ class Command(BaseCommand):
         env = dict(os.environ)
         # Children connect to the servers this process attached to; they never start their own.
         env["DATABASE_URL"] = settings.DATABASE_URL
+        # Web, worker and beat connect as the application's role; only migrate (above, in
+        # this process) needed the owner's.
+        env.pop("DATABASE_OWNER_URL", None)
         env["REDIS_URL"] = settings.REDIS_URL
         env["DEFPUB_HOME"] = str(settings.DEFPUB_HOME)
         env.setdefault("DJANGO_SETTINGS_MODULE", os.environ["DJANGO_SETTINGS_MODULE"])

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from defpub.models import Publication
+from defpub.runtime.db_roles import owner_session
 from search.embedding import MODELS, index_models, model_dimension
 from search.services import publication_index, rebuild_term_stats
 from search.vector_index import ensure_hnsw
@@ -38,8 +39,9 @@ class Command(BaseCommand):
         if unknown:
             raise CommandError(f"unknown model(s) {unknown}; known: {', '.join(MODELS)}")
         keep = sorted({*index_models(), *models})  # search keeps its vectors
-        for model in keep:
-            ensure_hnsw(model, model_dimension(model))
+        with owner_session():  # an index is the table owner's to create
+            for model in keep:
+                ensure_hnsw(model, model_dimension(model))
         ids = list(Publication.objects.order_by("pk").values_list("pk", flat=True))
         for pk in tqdm(ids, disable=no_progress, unit="publication"):
             publication_index(publication_id=pk, models=keep)
