@@ -2,10 +2,12 @@
 short permanent URL, results explained without raw scores, only meaningful words marked, and
 a record's declared source date shown and usable as a filter."""
 
+import importlib
 import re
 from datetime import UTC, date, datetime
 
 import pytest
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import translation
@@ -234,3 +236,21 @@ def test_the_date_filter_applies_to_the_declared_source_date_on_request(client, 
                .values_list("source_date", flat=True)) == {date(1600, 1, 1)}
     assert set(Passage.objects.filter(publication=no_source)
                .values_list("source_date", flat=True)) == {None}
+
+
+def test_the_migration_copies_source_dates_to_passages_indexed_before_it(indexed):
+    old_source = indexed(**MEMBRANE, source_date=date(1600, 1, 1))
+    no_source = indexed(**MEMBRANE)
+    Passage.objects.update(source_date=None)  # as indexed before the column existed
+    PassageVector.objects.update(source_date=None)
+    migration = importlib.import_module("search.migrations.0006_saved_query_source_date")
+
+    with connection.cursor() as cursor:
+        for statement in migration.BACKFILL:
+            cursor.execute(statement)
+
+    for rows in (Passage.objects, PassageVector.objects):
+        assert set(rows.filter(publication=old_source)
+                   .values_list("source_date", flat=True)) == {date(1600, 1, 1)}
+        assert set(rows.filter(publication=no_source)
+                   .values_list("source_date", flat=True)) == {None}
