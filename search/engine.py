@@ -62,6 +62,10 @@ class Result:
     lexical: float | None
     passages: list[PassageHit] = field(default_factory=list)
     matched_lang: str = ""  # the language of the best evidence ("en" or "zh")
+    # What the record declares (traditional knowledge, an old catalogue); not proven by the
+    # ledger, which proves only published_at.
+    source: str = ""
+    source_date: str = ""  # YYYY-MM-DD
 
 
 @dataclass(frozen=True)
@@ -80,13 +84,19 @@ class Filters:
     ipc: str | None = None
     lang: str | None = None
     exclude: int | None = None  # a publication id left out (more like this)
+    # which date `before` applies to: "published" (the DefPub date) or "source" (the declared
+    # source date; records that declare none are compared by their DefPub date)
+    date_field: str = "published"
 
     def sql(self, alias: str) -> tuple[str, list]:
         clauses, params = [], []
         if self.exclude is not None:
             clauses.append(f"{alias}.publication_id <> %s")
             params.append(self.exclude)
-        if self.before is not None:
+        if self.before is not None and self.date_field == "source":
+            clauses.append(f"COALESCE({alias}.source_date < %s, {alias}.published_at < %s)")
+            params += [self.before.date(), self.before]
+        elif self.before is not None:
             clauses.append(f"{alias}.published_at < %s")
             params.append(self.before)
         if self.ipc:
@@ -118,12 +128,12 @@ def query_pieces(text: str) -> list[str]:
 
 def search(text: str, *, before: date | datetime | None = None, ipc: str | None = None,
            lang: str | None = None, limit: int = 20, offset: int = 0,
-           exclude: int | None = None) -> list[Result]:
+           exclude: int | None = None, date_field: str = "published") -> list[Result]:
     pieces = query_pieces(text)
     if not pieces or not pieces[0]:
         return []
     filters = Filters(before=cutoff(before), ipc=ipc or None, lang=lang or None,
-                      exclude=exclude)
+                      exclude=exclude, date_field=date_field or "published")
     embedder = get_embedder()
     vectors = embedder.embed(pieces, role="query")
     english = _english_vectors(pieces) if embedder.multilingual else {}
@@ -150,13 +160,13 @@ def search(text: str, *, before: date | datetime | None = None, ipc: str | None 
 
 
 def more_like_this(number: str, *, before=None, ipc=None, lang=None, limit: int = 20,
-                   offset: int = 0) -> list[Result]:
+                   offset: int = 0, date_field: str = "published") -> list[Result]:
     """Publications nearest to this one's title and abstract (itself left out)."""
     publication = Publication.objects.get(number=number)
     record = publication.record
     text = " ".join([*record["title"].values(), *record["abstract"].values()])
     return search(text, before=before, ipc=ipc, lang=lang, limit=limit, offset=offset,
-                  exclude=publication.pk)
+                  exclude=publication.pk, date_field=date_field)
 
 
 def _tune_ann() -> None:
@@ -354,5 +364,7 @@ def _results(ranked, hits, pieces, *, limit: int, offset: int) -> list[Result]:
             dense=max((h.dense for h in shown if h.dense is not None), default=None),
             lexical=max((h.lexical for h in shown if h.lexical is not None), default=None),
             passages=shown,
+            source=publication.record.get("source", ""),
+            source_date=publication.record.get("source_date", ""),
         ))
     return results

@@ -1,4 +1,4 @@
-"""The search page's GET parameters: q, before, ipc, lang, like, page."""
+"""The search page's parameters: q, before, date_field, ipc, lang, like, page."""
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -30,6 +30,19 @@ class SearchForm(forms.Form):
             "Only documents published strictly before this date (UTC), e.g. the priority date."
         ),
         error_messages={"invalid": _("Enter a date as YYYY-MM-DD, e.g. 2024-03-15.")},
+    )
+    date_field = forms.ChoiceField(
+        label=_("Date compared"),
+        required=False,
+        choices=[
+            ("published", _("DefPub publication date")),
+            ("source", _("Declared source date")),
+        ],
+        help_text=_(
+            "The declared source date (traditional knowledge, an old catalogue) is the "
+            "publisher's statement, not proven by the ledger; records without one are "
+            "compared by their publication date."
+        ),
     )
     ipc = forms.CharField(
         label=_("IPC/CPC prefix"),
@@ -83,6 +96,9 @@ class SearchForm(forms.Form):
                 params={"length": f"{len(text):,}", "limit": f"{MAX_QUERY:,}"},
             )
         return text
+
+    def clean_date_field(self) -> str:
+        return self.cleaned_data["date_field"] or "published"
 
     def clean_ipc(self) -> str:
         return " ".join(self.cleaned_data["ipc"].split()).upper()

@@ -22,6 +22,7 @@ class Passage(models.Model):
     # Copied from the publication so that filters run inside the index scans.
     published_at = models.DateTimeField()
     ipc = ArrayField(models.CharField(max_length=32), default=list)
+    source_date = models.DateField(null=True, blank=True)  # record["source_date"], if declared
 
     class Meta:
         indexes = [
@@ -48,6 +49,7 @@ class PassageVector(models.Model):
     lang = models.CharField(max_length=2)
     published_at = models.DateTimeField()
     ipc = ArrayField(models.CharField(max_length=32), default=list)
+    source_date = models.DateField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.passage_id}@{self.model}"
@@ -103,3 +105,18 @@ class IndexState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publication_id}: {self.status}"
+
+
+class SavedQuery(models.Model):
+    """A search submitted from the web page, kept so that its result page has a short
+    permanent URL (/search/q/<key>) however long the text. The same text and filters always
+    get the same key (by digest)."""
+
+    key = models.CharField(max_length=16, primary_key=True)  # random, unguessable
+    digest = models.CharField(max_length=64, unique=True)  # SHA-256 of the text and filters
+    text = models.TextField()
+    filters = models.JSONField(default=dict)  # before, ipc, lang, date_field as submitted
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from defpub.models import Publication
-from search.models import IndexStatus
+from search.models import IndexStatus, SavedQuery
 
 MAX_ATTEMPTS = 5
 
@@ -26,3 +26,8 @@ def publications_to_requeue(*, older_than_minutes: int) -> list[int]:
         index__attempts__lt=MAX_ATTEMPTS,
     )
     return list(Publication.objects.filter(stale).values_list("pk", flat=True)[:1000])
+
+
+def saved_query_by_key(*, key: str) -> SavedQuery | None:
+    """The saved web search with this key, or None."""
+    return SavedQuery.objects.filter(pk=key).first()

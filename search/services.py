@@ -1,7 +1,11 @@
 """Indexing: a publication's passages, their tsvectors and embeddings, in one transaction."""
 
+import hashlib
+import json
 import logging
+import secrets
 from collections import Counter
+from datetime import date
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -10,7 +14,7 @@ from django.utils import timezone
 from defpub.models import Publication
 from search.chunking import chunk_record
 from search.embedding import english_model, get_embedder, index_models
-from search.models import IndexState, IndexStatus, Passage, PassageVector
+from search.models import IndexState, IndexStatus, Passage, PassageVector, SavedQuery
 from search.text import segmented
 
 log = logging.getLogger(__name__)
@@ -29,6 +33,7 @@ def publication_index(*, publication_id: int, models: list[str] | None = None) -
     publication = Publication.objects.get(pk=publication_id)
     models = models or index_models()
     chunks = chunk_record(publication.record)
+    source_date = record_source_date(publication.record)
     english = english_model()
     vectors = {}  # model -> {chunk number: vector}
     for name in models:
@@ -46,7 +51,8 @@ def publication_index(*, publication_id: int, models: list[str] | None = None) -
         PassageVector.objects.bulk_create([
             PassageVector(passage_id=ids[i], model=name, embedding=vector,
                           publication=publication, lang=chunks[i].lang,
-                          published_at=publication.published_at, ipc=publication.record["ipc"])
+                          published_at=publication.published_at, ipc=publication.record["ipc"],
+                          source_date=source_date)
             for name, rows in vectors.items() for i, vector in rows.items()
         ])
         state.status = IndexStatus.INDEXED
@@ -58,20 +64,27 @@ def publication_index(*, publication_id: int, models: list[str] | None = None) -
     return state
 
 
+def record_source_date(record: dict) -> date | None:
+    """The source date a record declares (traditional knowledge, an old catalogue), if any."""
+    return date.fromisoformat(record["source_date"]) if record.get("source_date") else None
+
+
 def _insert_passages(publication: Publication, chunks) -> list[int]:
     if not chunks:
         return []
     rows, params = [], []
     for chunk in chunks:
-        rows.append("(%s, %s, %s, %s, %s, %s, %s, to_tsvector(%s::regconfig, %s), %s, %s)")
+        rows.append("(%s, %s, %s, %s, %s, %s, %s, to_tsvector(%s::regconfig, %s), %s, %s, %s)")
         lexical = segmented(chunk.text) if chunk.lang == "zh" else chunk.text
         params += [publication.pk, chunk.field, chunk.lang, chunk.ordinal, chunk.start,
                    chunk.end, chunk.text, TS_CONFIG[chunk.lang], lexical,
-                   publication.published_at, publication.record["ipc"]]
+                   publication.published_at, publication.record["ipc"],
+                   record_source_date(publication.record)]
     with connection.cursor() as cursor:
         cursor.execute(
             'INSERT INTO search_passage (publication_id, field, lang, ordinal, start, "end", '  # noqa: S608
-            "text, tsv, published_at, ipc) VALUES " + ", ".join(rows) + " RETURNING id",
+            "text, tsv, published_at, ipc, source_date) VALUES "
+            + ", ".join(rows) + " RETURNING id",
             params,
         )
         ids = [row[0] for row in cursor.fetchall()]
@@ -156,3 +169,21 @@ def index_requeue(*, publication_ids: list[int]) -> None:
     IndexState.objects.filter(publication_id__in=publication_ids).update(
         attempts=F("attempts") + 1, queued_at=timezone.now(), status=IndexStatus.QUEUED
     )
+
+
+KEY_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyz"  # no 0/o, 1/l: keys are read and typed
+KEY_LENGTH = 12  # ~60 bits: a saved search's URL cannot be guessed
+
+
+def saved_query_save(*, text: str, filters: dict[str, str]) -> SavedQuery:
+    """Keep a web search for its short URL. The same text and filters give the same query
+    (and key), so resubmitting, or two people pasting the same claims, adds nothing."""
+    filters = {name: value for name, value in sorted(filters.items()) if value}
+    canonical = json.dumps({"text": text, "filters": filters}, ensure_ascii=False,
+                           sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).hexdigest()
+    key = "".join(secrets.choice(KEY_ALPHABET) for _ in range(KEY_LENGTH))
+    # get_or_create retries the read when a concurrent request inserted the digest first.
+    query, _ = SavedQuery.objects.get_or_create(
+        digest=digest, defaults={"key": key, "text": text, "filters": filters})
+    return query

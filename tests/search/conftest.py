@@ -84,7 +84,7 @@ def api_server(transactional_db, settings, fresh_quotas):
         try:
             urllib.request.urlopen(f"{base}/api/schema/", timeout=5).close()
             break
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):  # slow start under load
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
                 pytest.fail(f"gunicorn did not start: {server.stderr.read()[-2000:]}")

@@ -76,7 +76,8 @@ def test_a_query_finds_a_publication_with_highlights_and_htmx_gets_the_fragment(
     assert "<mark>ultrasonic</mark>" in html.lower()
     assert "Ultrasonic self-cleaning ceramic filter membrane" in html
     assert "B01D 65/02" in html and f"/search?like={membrane.number}" in html
-    assert re.search(r"fused \d\.\d{3}", html)
+    assert not re.search(r"fused|dense|lexical|\d\.\d{3}", html)  # no raw scores by default
+    assert '<details class="why">' in html
     assert "Title" in html and "English" in html  # where each passage comes from
     assert "Description ¶1" in html and "Fouled <mark>membranes</mark>" in html
     assert "## Background" not in html and "**" not in html  # Markdown marks left out
