@@ -2,10 +2,11 @@
 
     search(text, before=None, ipc=None, lang=None, limit=20)
 
-`text` is a short query or whole claims; long text is cut into pieces, each piece is run
-through the dense and lexical retrievers (the hybrid list blends them by score), and every
-ranked list is fused by weighted reciprocal rank, with weights chosen by the query's and the
-document's language (search/fusion.py).
+`text` is a short query or whole claims; long text is cut into pieces. For each piece and
+each document language, the dense models' nearest passages and BM25's (of the piece in its
+own language, of its dictionary translation in the other) are scored on one scale
+(_evidence), and a publication scores its best passage, in whichever language
+(search/fusion.py), so neither a second language nor more passages lift it.
 """
 
 import statistics
@@ -24,10 +25,28 @@ from search.translate import dictionary
 
 CANDIDATES = 100  # passages per retriever and query piece
 ENGLISH_SHARE = 0.8  # the English model's share of an English passage's dense score (dev)
-# BM25's share of a passage's hybrid score, by (query language, passage language): BM25 of
-# the query for its own language, of the query's dictionary translation for the other one
-# (chosen on dev, bench/tune_fusion.py)
-LEXICAL_SHARE = {("en", "en"): 0.25, ("zh", "zh"): 0.3, ("en", "zh"): 0.0, ("zh", "en"): 0.2}
+# BM25's share of a passage's score, by (query language, passage language): BM25 of the
+# query for its own language, of its dictionary translation for the other one. Chosen on the
+# dev split: same language on the single-language tasks, across on the mixed collection
+# (bench/search_mixed.py --tune; docs/search-quality.md).
+LEXICAL_SHARE = {("en", "en"): 0.25, ("zh", "zh"): 0.3, ("en", "zh"): 0.3, ("zh", "en"): 0.5}
+ENGLISH_ONLY_LEXICAL_SHARE = {True: 0.75, False: 1.0}  # by same language (Chinese), across
+DOC_LANGS = ("en", "zh")
+# Each model's cosines by (model, query language, passage language): mean and standard
+# deviation over all passages, and the mean of a query's right passage; measured on the dev
+# split (bench/search_mixed.py --background).
+CALIBRATION: dict[tuple[str, str, str], tuple[float, float, float]] = {
+    ("multilingual-e5-small-q4", "en", "en"): (0.7955, 0.0283, 0.9242),
+    ("multilingual-e5-small-q4", "en", "zh"): (0.7632, 0.0207, 0.8240),
+    ("multilingual-e5-small-q4", "zh", "en"): (0.7780, 0.0211, 0.8413),
+    ("multilingual-e5-small-q4", "zh", "zh"): (0.8506, 0.0245, 0.9558),
+    ("all-MiniLM-L6-v2", "en", "en"): (0.1547, 0.1264, 0.7456),
+}
+TRUE_MATCH = 4.0  # where a typical right passage's calibrated cosine lands, in every pair
+DENSE_SCALE = "calibrated"  # or "standardised" (per query and language, shrunk to background)
+PRIOR_WEIGHT = 10  # how many background cosines the shrinkage counts
+# Added to a passage's score by (query language, passage language); chosen on dev.
+LANGUAGE_OFFSET: dict[tuple[str, str], float] = {}
 MAX_PIECES = 8
 PASSAGES_SHOWN = 3
 
@@ -137,7 +156,8 @@ def search(text: str, *, before: date | datetime | None = None, ipc: str | None 
     embedder = get_embedder()
     vectors = embedder.embed(pieces, role="query")
     english = _english_vectors(pieces) if embedder.multilingual else {}
-    runs: list[fusion.Run] = []
+    evidence: list[dict[int, float]] = []  # per piece: passage id -> score
+    owners: dict[int, int] = {}  # passage id -> publication id
     hits: dict[int, PassageHit] = {}
     shown_terms = list(pieces)
     with transaction.atomic():  # SET LOCAL needs a transaction
@@ -146,16 +166,16 @@ def search(text: str, *, before: date | datetime | None = None, ipc: str | None 
             query_lang = detect_lang(piece)
             translated, other = _translated(piece, query_lang)
             shown_terms.append(translated)
-            same = _lexical(piece, query_lang, filters, hits)
-            across = _lexical(translated, other, filters, hits)
-            runs += [
-                fusion.Run("hybrid", query_lang, _hybrid(
-                    query_lang, vector, english.get(i), [same, across], filters, hits)),
-                fusion.Run("lexical", query_lang, _ranking(same.rows)),
-                fusion.Run("translated", query_lang, _ranking(across.rows)),
-            ]
-    ranked = fusion.fuse(runs, passage_langs={pid: hit.lang for pid, hit in hits.items()},
-                         weights=fusion.weights(multilingual=embedder.multilingual))
+            bm25 = {query_lang: _lexical(piece, query_lang, filters, hits),
+                    other: _lexical(translated, other, filters, hits)}
+            scores: dict[int, float] = {}
+            for doc_lang in DOC_LANGS:
+                if filters.lang in (None, doc_lang):
+                    scores |= _evidence(
+                        Query(query_lang, vector, english.get(i) if doc_lang == "en" else None),
+                        doc_lang, bm25[doc_lang], filters, hits, owners)
+            evidence.append(scores)
+    ranked = fusion.best_evidence(evidence, owners=owners)
     return _results(ranked, hits, shown_terms, limit=limit, offset=offset)
 
 
@@ -188,74 +208,98 @@ def _english_vectors(pieces: list[str]) -> dict[int, object]:
     return dict(zip(wanted, rows, strict=True))
 
 
-def _hybrid(query_lang: str, vector, english_vector, lexicals: list[Lexical],
-            filters: Filters, hits: dict[int, PassageHit]) -> list[tuple[int, int]]:
-    """One ranked list of passages in both languages for one query piece.
+@dataclass(frozen=True)
+class Query:
+    """One query piece as the retrievers see it."""
 
-    The candidates are the main model's nearest passages, the English model's nearest
-    English ones (for an English piece) and what the BM25 lists found. Each candidate gets
-    every score that applies to it: the main model's cosine; for an English passage and an
-    English piece, the English model's cosine; its BM25 score for the list of its language
-    (the piece itself, or its translation). Each score is standardised over the candidates
-    that have it, and a passage's score is a weighted mean of its standard scores:
+    lang: str
+    vector: object  # the main model's query vector
+    english_vector: object = None  # the English model's, for an English piece on English
 
-        dense  = z_main + ENGLISH_SHARE * (z_english - z_main)       (English on English)
-        hybrid = dense + LEXICAL_SHARE[query, passage language] * (z_bm25 - dense)
 
-    so passages of both languages stay on one scale, and a word that a single passage holds
-    (a part number, a formula) lifts that passage by its score, which a rank cannot do
-    (docs/search-quality.md). A BM25 list whose candidates all score alike tells nothing
-    and is left out."""
-    main = get_embedder().name
-    found: dict[int, tuple[int, str]] = {}  # passage id -> (publication id, language)
+def _evidence(query: Query, doc_lang: str, bm25: Lexical, filters: Filters,
+              hits: dict[int, PassageHit], owners: dict[int, int]) -> dict[int, float]:
+    """Every candidate passage in `doc_lang` with its score for one query piece.
+
+    The candidates are the main model's nearest passages in that language, the English
+    model's nearest (an English piece on English passages) and what BM25 found there (of
+    the piece, or of its translation). Each score is standardised over this language's
+    candidates alone, so the passages of both languages land on one scale whatever the gap
+    between their cosines, and a passage's score is a weighted mean of its standard scores:
+
+        dense = z_main + ENGLISH_SHARE * (z_english - z_main)       (English on English)
+        score = dense + LEXICAL_SHARE[query, passage language] * (z_bm25 - dense)
+
+    so a word that a single passage holds (a part number, a formula) lifts that passage by
+    its score, which a rank cannot do (docs/search-quality.md). Standard scores lean on the
+    model's background statistics when a language has few candidates (_standardised)."""
+    main, model = get_embedder().name, english_model()
+    only = replace(filters, lang=doc_lang)
+    found: dict[int, set[str]] = {}  # passage id -> the retrievers that found it
     cosine: dict[int, float] = {}
-    for pid, publication_id, lang, similarity in _nearest(main, vector, filters):
-        found[pid], cosine[pid] = (publication_id, lang), similarity
     english: dict[int, float] = {}
-    model = english_model()
-    if english_vector is not None and filters.lang in (None, "en"):
-        for pid, publication_id, lang, similarity in _nearest(
-                model, english_vector, replace(filters, lang="en")):
-            found.setdefault(pid, (publication_id, lang))
-            english[pid] = similarity
-    for bm25 in lexicals:
-        found |= {pid: (publication_id, bm25.lang) for pid, publication_id, _ in bm25.rows
-                  if pid not in found}
+    for scores, name, vector in ((cosine, main, query.vector),
+                                 (english, model, query.english_vector)):
+        if vector is None or not name:
+            continue
+        for pid, publication_id, _, similarity in _nearest(name, vector, only):
+            owners[pid], scores[pid] = publication_id, similarity
+            found.setdefault(pid, set()).add("semantic")
+    label = "keyword" if doc_lang == query.lang else "translation"
+    for pid, publication_id, _ in bm25.rows:
+        owners[pid] = publication_id
+        found.setdefault(pid, set()).add(label)
 
-    cosine |= _similarities(main, vector, [pid for pid in found if pid not in cosine])
+    cosine |= _similarities(main, query.vector, [pid for pid in found if pid not in cosine])
     if english:
-        english |= _similarities(model, english_vector, [
-            pid for pid, (_, lang) in found.items() if lang == "en" and pid not in english])
-    z_bm25: dict[int, float] = {}
-    for bm25 in lexicals:
-        if not LEXICAL_SHARE.get((query_lang, bm25.lang)):
-            continue  # not blended for this pair: spare the query
-        scores = {pid: score for pid, _, score in bm25.rows}
-        scores |= lexical.scores(bm25.text, bm25.lang, [
-            pid for pid, (_, lang) in found.items() if lang == bm25.lang and pid not in scores],
-            statistics=bm25.statistics)
-        for pid, score in scores.items():
+        english |= _similarities(model, query.english_vector,
+                                 [pid for pid in found if pid not in english])
+    bm25_scores: dict[int, float] = {}
+    if lexical_share(query.lang, doc_lang):
+        bm25_scores = {pid: score for pid, _, score in bm25.rows}
+        bm25_scores |= lexical.scores(bm25.text, bm25.lang, [
+            pid for pid in found if pid not in bm25_scores], statistics=bm25.statistics)
+        for pid, score in bm25_scores.items():
             if score:
-                hit = hits.setdefault(pid, _placeholder(pid, bm25.lang))
+                hit = hits.setdefault(pid, _placeholder(pid, doc_lang))
                 hit.lexical = max(hit.lexical or 0.0, score)
-        if len(set(scores.values())) > 1:  # else it tells the candidates apart in nothing
-            z_bm25 |= _standardised(scores)
-    for pid, (_, lang) in found.items():
+    for pid, retrievers in found.items():
+        hit = hits.setdefault(pid, _placeholder(pid, doc_lang))
+        hit.found_by |= retrievers
         if pid in cosine:
-            _note_dense(hits.setdefault(pid, _placeholder(pid, lang)), cosine[pid])
+            _note_dense(hit, cosine[pid])
+    return passage_scores(query.lang, doc_lang, cosine=cosine, english=english,
+                          bm25=bm25_scores)
 
-    z_main, z_english = _standardised(cosine), _standardised(english)
+
+def lexical_share(query_lang: str, doc_lang: str) -> float:
+    """BM25's share of a passage's score. An English-only main model's cosines mean little
+    on Chinese and nothing across languages, so BM25 (of the translation) carries those."""
+    if not get_embedder().multilingual and "zh" in (query_lang, doc_lang):
+        return ENGLISH_ONLY_LEXICAL_SHARE[query_lang == doc_lang]
+    return LEXICAL_SHARE.get((query_lang, doc_lang), 0.0)
+
+
+def passage_scores(query_lang: str, doc_lang: str, *, cosine: dict[int, float],
+                   english: dict[int, float], bm25: dict[int, float]) -> dict[int, float]:
+    """One language's candidates scored for one query piece from their raw scores (the
+    formula in _evidence)."""
+    main, model = get_embedder().name, english_model()
+    share = lexical_share(query_lang, doc_lang)
+    # A BM25 list whose candidates all score alike tells them apart in nothing.
+    z_bm25 = _standardised(bm25) if share and len(set(bm25.values())) > 1 else {}
+    z_main = _dense_scale(cosine, CALIBRATION.get((main, query_lang, doc_lang)))
+    z_english = _dense_scale(english, CALIBRATION.get((model, query_lang, doc_lang)))
+    offset = LANGUAGE_OFFSET.get((query_lang, doc_lang), 0.0)
     score = {}
     for pid in z_main:  # (a passage has a main vector once indexed)
         value = z_main[pid]
         if pid in z_english:
             value += ENGLISH_SHARE * (z_english[pid] - value)
         if pid in z_bm25:
-            share = LEXICAL_SHARE.get((query_lang, found[pid][1]), 0.0)
             value += share * (z_bm25[pid] - value)
-        score[pid] = value
-    order = sorted(score, key=lambda pid: (-score[pid], pid))
-    return [(pid, found[pid][0]) for pid in order]
+        score[pid] = value + offset
+    return score
 
 
 def _note_dense(hit: PassageHit, similarity: float) -> None:
@@ -297,11 +341,37 @@ def _similarities(model: str, vector, passage_ids: list[int]) -> dict[int, float
         return {pid: float(sim) for pid, sim in cursor.fetchall()}
 
 
-def _standardised(values: dict[int, float]) -> dict[int, float]:
+def _dense_scale(values: dict[int, float],
+                 calibration: tuple[float, float, float] | None) -> dict[int, float]:
+    """Cosines on one scale for every language pair: 0 at the pair's background mean and
+    TRUE_MATCH at its typical right passage, so a cross-language match, whose cosines run
+    lower, is not held down by the gap between the languages."""
+    if DENSE_SCALE == "standardised" or not calibration:
+        return _standardised(values, calibration[:2] if calibration else None)
+    background, _, right = calibration
+    return {key: TRUE_MATCH * (value - background) / (right - background)
+            for key, value in values.items()}
+
+
+def _standardised(values: dict[int, float],
+                  background: tuple[float, float] | None = None) -> dict[int, float]:
+    """Standard scores over the values. With the model's background (mean, standard
+    deviation of its cosines to unrelated passages), the values' own statistics are shrunk
+    towards it as if PRIOR_WEIGHT such cosines were among them, so a language with a
+    handful of candidates is not scored by a handful."""
     if not values:
         return {}
-    spread = statistics.pstdev(values.values()) or 1.0
+    n = len(values)
     mean = statistics.fmean(values.values())
+    variance = statistics.pvariance(values.values(), mean) if n > 1 else 0.0
+    if background:
+        prior_mean, prior_sd = background
+        total = n + PRIOR_WEIGHT
+        pooled_mean = (n * mean + PRIOR_WEIGHT * prior_mean) / total
+        variance = (n * (variance + (mean - pooled_mean) ** 2)
+                    + PRIOR_WEIGHT * (prior_sd ** 2 + (prior_mean - pooled_mean) ** 2)) / total
+        mean = pooled_mean
+    spread = variance ** 0.5 or 1.0
     return {key: (value - mean) / spread for key, value in values.items()}
 
 
@@ -356,6 +426,8 @@ def _results(ranked, hits, pieces, *, limit: int, offset: int) -> list[Result]:
     for entry in page:
         publication = publications[entry.publication_id]
         shown = [hits[pid] for pid in entry.passage_ids[:PASSAGES_SHOWN]]
+        for hit in shown:
+            hit.piece = entry.passage_pieces.get(hit.id, 0)
         results.append(Result(
             number=publication.number, title=publication.record["title"],
             published_at=publication.published_at,
@@ -363,7 +435,7 @@ def _results(ranked, hits, pieces, *, limit: int, offset: int) -> list[Result]:
             ipc=publication.record["ipc"], fused=entry.score,
             dense=max((h.dense for h in shown if h.dense is not None), default=None),
             lexical=max((h.lexical for h in shown if h.lexical is not None), default=None),
-            passages=shown,
+            passages=shown, matched_lang=shown[0].lang if shown else "",
             source=publication.record.get("source", ""),
             source_date=publication.record.get("source_date", ""),
         ))

@@ -84,7 +84,9 @@ class SearchQuerySerializer(FiltersSerializer):
 
 
 class ScoresSerializer(serializers.Serializer):
-    fused = serializers.FloatField(required=False, help_text="Weighted reciprocal-rank fusion.")
+    fused = serializers.FloatField(required=False, help_text=(
+        "What ranks the results: its best passage's score, on one scale for both languages "
+        "(a record gains nothing from a second language or more passages)."))
     dense = serializers.FloatField(allow_null=True, help_text="Cosine similarity, −1 to 1.")
     lexical = serializers.FloatField(
         allow_null=True, help_text="Okapi BM25 score, 0 up (compare within one answer).")

@@ -1,61 +1,44 @@
-"""Reciprocal-rank fusion by language pair (no database: rankings are given)."""
+"""Best-evidence fusion (no database: passage scores are given)."""
 
 import pytest
 
 from search import fusion
 
-LANGS = {1: "en", 2: "en", 3: "zh", 4: "zh"}  # passage id -> language; publication = passage
-WEIGHTS = fusion.weights(multilingual=True)
+
+def test_a_second_language_or_more_passages_add_nothing():
+    # Publication 1 is bilingual (passages 10 in English, 11 in Chinese) and has a third
+    # passage; publication 2 has one passage, better than any of publication 1's.
+    owners = {10: 1, 11: 1, 12: 1, 20: 2}
+    ranked = fusion.best_evidence([{10: 2.0, 11: 1.9, 12: 1.8, 20: 2.5}], owners=owners)
+
+    assert [e.publication_id for e in ranked] == [2, 1]
+    assert ranked[1].score == pytest.approx(2.0)  # its best passage, not a sum
 
 
-def run(retriever: str, query_lang: str, *passages: int) -> fusion.Run:
-    return fusion.Run(retriever, query_lang, [(p, p) for p in passages])
+def test_a_long_query_takes_the_mean_of_each_pieces_best_passage():
+    owners = {10: 1, 11: 1, 20: 2}
+    pieces = [{10: 3.0, 11: 1.0, 20: 2.0},  # piece 0
+              {11: 2.0, 20: 1.0}]           # piece 1: passage 10 was not a candidate
+    ranked = fusion.best_evidence(pieces, owners=owners)
+
+    first = ranked[0]
+    assert first.publication_id == 1
+    assert first.score == pytest.approx((3.0 + 2.0) / 2)
+    assert first.passage_ids == [10, 11]  # by each passage's best score over the pieces
+    assert first.passage_pieces == {10: 0, 11: 1}
+    assert ranked[1].score == pytest.approx((2.0 + 1.0) / 2)
 
 
-@pytest.mark.parametrize("multilingual", [True, False])
-def test_every_language_pair_weighs_the_same_in_total(multilingual):
-    table = fusion.weights(multilingual=multilingual)
-    totals = {}
-    for (_, q, d), weight in table.items():
-        totals[q, d] = totals.get((q, d), 0) + weight
-    assert totals == pytest.approx(dict.fromkeys(totals, fusion.TOTAL))
-    assert len(totals) == 4
+def test_a_piece_without_a_candidate_of_a_publication_counts_at_its_lowest_score():
+    owners = {10: 1, 20: 2, 30: 3}
+    ranked = fusion.best_evidence([{10: 4.0, 20: 1.0}, {20: 3.0, 30: -1.0}], owners=owners)
+
+    scores = {e.publication_id: e.score for e in ranked}
+    assert scores[1] == pytest.approx((4.0 + -1.0) / 2)  # floor of piece 1 is -1.0
+    assert scores[2] == pytest.approx((1.0 + 3.0) / 2)
+    assert scores[3] == pytest.approx((1.0 + -1.0) / 2)  # floor of piece 0 is 1.0
 
 
-def test_a_document_at_the_top_of_its_lists_scores_the_same_in_either_language():
-    # English query: passage 1 leads English BM25, passage 3 leads the translated list;
-    # each is first among its language in the hybrid list.
-    english_first = fusion.fuse([run("hybrid", "en", 1, 3), run("lexical", "en", 1),
-                                 run("translated", "en", 3)], passage_langs=LANGS,
-                                weights=WEIGHTS)
-    chinese_first = fusion.fuse([run("hybrid", "en", 3, 1), run("lexical", "en", 1),
-                                 run("translated", "en", 3)], passage_langs=LANGS,
-                                weights=WEIGHTS)
-
-    # The hybrid list, shared by both languages, decides between equals.
-    assert [e.publication_id for e in english_first] == [1, 3]
-    assert [e.publication_id for e in chinese_first] == [3, 1]
-    assert english_first[0].score == pytest.approx(chinese_first[0].score)
-
-
-def test_a_retriever_without_weight_for_a_pair_adds_nothing():
-    english_only = fusion.weights(multilingual=False)
-    ranked = fusion.fuse([run("hybrid", "en", 3, 4, 1), run("translated", "en", 4)],
-                         passage_langs=LANGS, weights=english_only)
-
-    # An English-only model's ranking of Chinese passages counts for nothing.
-    assert [e.publication_id for e in ranked] == [4, 1]
-
-
-def test_a_publication_counts_once_per_list_and_keeps_its_best_passages_first():
-    langs = {10: "en", 11: "en", 20: "en"}
-    ranked = fusion.fuse(
-        [fusion.Run("hybrid", "en", [(11, 1), (10, 1), (20, 2)]),
-         fusion.Run("lexical", "en", [(10, 1), (20, 2)])],
-        passage_langs=langs, weights=WEIGHTS)
-
-    top = ranked[0]
-    assert top.publication_id == 1
-    k = fusion.K
-    assert top.score == pytest.approx(1.6 / (k + 1) + 0.4 / (k + 1))  # rank 1 in each list
-    assert top.passage_ids == [10, 11]  # 10 was found by both lists
+def test_ties_break_by_publication_id_so_results_are_stable():
+    ranked = fusion.best_evidence([{10: 1.0, 20: 1.0}], owners={10: 2, 20: 1})
+    assert [e.publication_id for e in ranked] == [1, 2]

@@ -191,25 +191,25 @@ def test_english_passages_are_ranked_by_both_models_and_bm25_on_one_scale(publis
     query = "ultrasonic cleaning of a ceramic filter"
     main, english = (get_embedder(settings.SEARCH_EMBEDDING_MODEL),
                      get_embedder(settings.SEARCH_ENGLISH_MODEL))
-    passages = list(Passage.objects.all())  # fewer than CANDIDATES: every one is a candidate
-    english_passages = [p for p in passages if p.lang == "en"]
+    # fewer than CANDIDATES: every English passage is a candidate
+    passages = list(Passage.objects.filter(lang="en"))
 
     def standardised(scores):
         values = np.array(list(scores.values()))
         return dict(zip(scores, (values - values.mean()) / values.std(), strict=True))
 
-    def z(model, wanted):
-        vectors = model.embed([p.text for p in wanted])
+    def scaled(model):
+        vectors = model.embed([p.text for p in passages])
         cosines = vectors @ model.embed([query], role="query")[0]
-        return standardised(dict(zip([p.pk for p in wanted], cosines, strict=True)))
+        calibration = engine.CALIBRATION[model.name, "en", "en"]
+        return engine._dense_scale(dict(zip([p.pk for p in passages], cosines.tolist(),
+                                            strict=True)), calibration)
 
-    z_main = z(main, passages)
-    z_english = z(english, english_passages)
-    z_bm25 = standardised(lexical.scores(query, "en", [p.pk for p in english_passages]))
+    z_main, z_english = scaled(main), scaled(english)
+    z_bm25 = standardised(lexical.scores(query, "en", [p.pk for p in passages]))
     share, lexical_share = engine.ENGLISH_SHARE, engine.LEXICAL_SHARE["en", "en"]
-    dense = {pid: value + share * (z_english[pid] - value) if pid in z_english else value
-             for pid, value in z_main.items()}
-    expected = {pid: value + lexical_share * (z_bm25[pid] - value) if pid in z_bm25 else value
+    dense = {pid: value + share * (z_english[pid] - value) for pid, value in z_main.items()}
+    expected = {pid: value + lexical_share * (z_bm25[pid] - value)
                 for pid, value in dense.items()}
     with transaction.atomic(), connection.cursor() as cursor:
         engine._tune_ann()
@@ -217,11 +217,13 @@ def test_english_passages_are_ranked_by_both_models_and_bm25_on_one_scale(publis
         # graph full of rolled-back tests' rows may return a partial candidate set).
         cursor.execute("SET LOCAL enable_indexscan = off")
         same_language = engine._lexical(query, "en", engine.Filters(), {})
-        ranked = engine._hybrid("en", main.embed([query], role="query")[0],
-                                english.embed([query], role="query")[0], [same_language],
-                                engine.Filters(), {})
+        query_vectors = engine.Query("en", main.embed([query], role="query")[0],
+                                     english.embed([query], role="query")[0])
+        scores = engine._evidence(query_vectors, "en", same_language, engine.Filters(), {}, {})
 
-    assert [pid for pid, _ in ranked] == sorted(expected, key=lambda pid: -expected[pid])
+    assert sorted(scores, key=lambda pid: -scores[pid]) == sorted(
+        expected, key=lambda pid: -expected[pid])
+    assert scores == pytest.approx(expected, abs=1e-4)
     settings.SEARCH_ENGLISH_MODEL = ""  # turned off: the main model alone still finds it
     target = Publication.objects.get(record__title__en=EN["title_en"])
     assert search(query)[0].number == target.number
