@@ -81,3 +81,32 @@ def test_healthz_is_warming_until_every_gunicorn_worker_has_loaded_the_models(
             assert workers == {"warm": 2, "warming": 0}
             assert body["checks"]["warm_up"]["steps"].keys() == {"search"}
             assert not body["checks"]["warm_up"].get("failed")
+
+
+def test_a_celery_pool_process_takes_no_task_before_it_is_warm(settings):
+    from django.db import connection
+
+    from defpub.tasks import heartbeat
+
+    db = connection.settings_dict
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "defpub.settings.test",
+           "DATABASE_URL": (f"postgresql://{quote(db['USER'])}:{quote(db['PASSWORD'] or '')}@"
+                            f"{quote(db['HOST'], safe='')}:{db['PORT']}/{db['NAME']}"),
+           "REDIS_URL": settings.REDIS_URL, "DEFPUB_WARM_UP": "1"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "defpub.celery", "worker", "--loglevel", "INFO",
+         "--concurrency", "1", "--pool", "prefork", "--hostname", f"warm-{free_port()}@%h"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        result = heartbeat.delay()  # queued at once: before the pool process can be warm
+        result.get(timeout=600)
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=60)
+
+    lines = output.splitlines()
+    warm = [i for i, line in enumerate(lines) if "warm in " in line and "'search'" in line]
+    done = [i for i, line in enumerate(lines) if "defpub.heartbeat" in line and "succeeded" in line]
+    assert warm and done, output[-3000:]
+    assert warm[0] < done[0], output[-3000:]
+    assert "Timed out waiting for UP message" not in output
