@@ -23,7 +23,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 BOARD_ENV = "DEFPUB_WARM_BOARD"  # a folder the gunicorn master makes; one file per worker
-WAIT_SECONDS = 300.0  # how long a request waits for a warm-up in progress
+WAIT_SECONDS = 25.0  # a request waits this long for a warm-up (under gunicorn's 30 s timeout)
 
 _warmups: list[tuple[str, Callable[[], None]]] = []
 _lock = threading.Lock()
