@@ -60,11 +60,13 @@ def health(port: int) -> str:
     import json
 
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-            return f"{response.status} {json.load(response)['status']}"
-    except urllib.error.HTTPError as error:
-        return f"{error.code} {json.load(error)['status']}"
-    except (OSError, ValueError):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz",
+                                        timeout=2) as response:
+                return f"{response.status} {json.load(response)['status']}"
+        except urllib.error.HTTPError as error:
+            return f"{error.code} {json.load(error)['status']}"
+    except (OSError, ValueError):  # not listening yet, or too busy to answer in 2 s
         return "no answer"
 
 
