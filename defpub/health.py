@@ -77,10 +77,11 @@ def _warm_up() -> dict[str, Any]:
         return {"ok": True, "state": "off"}
     if readiness.state() == "cold":  # a server no hook warmed (runserver, a custom command)
         readiness.start()
-    own, workers = readiness.state(), readiness.board()
-    ok = own == "warm" and not workers["warming"]
-    return {"ok": ok, "state": "warm" if ok else "warming", "this_process": own,
-            "server_workers": workers, **readiness.report()}
+    own, workers, report = readiness.state(), readiness.board(), readiness.report()
+    state = ("failed" if report.get("failed") else  # the first search would fail the same way
+             "warm" if own == "warm" and not workers["warming"] else "warming")
+    return {"ok": state == "warm", "state": state, "this_process": own,
+            "server_workers": workers, **report}
 
 
 # beat is reported but does not fail health: it first ticks up to 30 s after start.
@@ -108,7 +109,8 @@ def system_health() -> tuple[bool, dict[str, Any]]:
             healthy = False
     down = [name for name, (_, required) in PROBES.items()
             if required and not checks[name]["ok"]]
-    status = "ok" if not down else ("warming" if down == ["warm_up"] else "unavailable")
+    warming = down == ["warm_up"] and checks["warm_up"].get("state") == "warming"
+    status = "ok" if not down else ("warming" if warming else "unavailable")
     return healthy, {"status": status, "checks": checks, "time": timezone.now().isoformat()}
 
 

@@ -1,3 +1,5 @@
+import threading
+
 import pytest
 from django.core.cache import cache
 
@@ -157,15 +159,20 @@ def test_healthz_by_default_gives_loopback_only_the_public_answer(client, celery
     public_answer_of(response)
 
 
-def test_healthz_is_503_warming_until_this_process_is_warm(client, celery_worker, settings):
+@pytest.fixture
+def cold_process(monkeypatch, settings):
+    """This test process as a fresh web process: warm-up on, and not warmed yet."""
     from defpub.runtime import readiness
 
     settings.DEFPUB_WARM_UP = True
-    if readiness.state() != "cold":
-        pytest.skip("this test process was warmed by an earlier test")
+    for name, value in {"_thread": None, "_done": threading.Event(), "_report": {}}.items():
+        monkeypatch.setattr(readiness, name, value)
+    return readiness
 
+
+def test_healthz_is_503_warming_until_this_process_is_warm(client, celery_worker, cold_process):
     first = client.get("/healthz")  # a process no hook warmed starts warming now
-    readiness.wait()
+    cold_process.wait(timeout=600)
     then = client.get("/healthz")
 
     assert first.status_code == 503
@@ -191,3 +198,20 @@ def test_home_page_renders_in_english_and_chinese(client):
     assert "Defensive publications" in english.content.decode()
     assert 'lang="zh-hans"' in chinese.content.decode()
     assert "防御性公开" in chinese.content.decode()
+
+
+def test_healthz_is_unavailable_not_warming_when_a_warm_up_fails(
+        client, celery_worker, cold_process, monkeypatch, operator):
+    def broken() -> None:  # injected fault: a model that cannot load
+        raise OSError("model files missing (injected)")
+
+    monkeypatch.setattr(cold_process, "_warmups", [("search", broken)])
+    client.get("/healthz")
+    cold_process.wait(timeout=60)
+
+    public = client.get("/healthz")
+    private = client.get("/healthz", **operator).json()["checks"]["warm_up"]
+
+    assert public.status_code == 503
+    assert public_answer_of(public)["status"] == "unavailable"
+    assert private["state"] == "failed" and private["failed"] == ["search"]
