@@ -65,8 +65,8 @@ class Command(BaseCommand):
         shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
         self.stdout.write(
             self.style.SUCCESS(
-                f"DefPub is running at http://{shown_host}:{port}/  (health: /healthz; "
-                "Ctrl-C stops everything)"
+                f"DefPub is running at http://{shown_host}:{port}/  (health: /healthz, "
+                "\"warming\" until the search models are loaded; Ctrl-C stops everything)"
             )
         )
         code = supervisor.wait()
