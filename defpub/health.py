@@ -1,17 +1,29 @@
-"""What /healthz reports: each part of the system, probed for real, with a short timeout."""
+"""What /healthz reports: each part of the system, probed for real, with a short timeout.
 
+Everyone sees the status and each part's ok/down; versions, host names, counts and errors
+are for operators only: a request with the HEALTHZ_TOKEN or from HEALTHZ_INTERNAL_NETWORKS
+(docs/security.md, "Health endpoint").
+"""
+
+import hmac
+import ipaddress
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
 from defpub.celery import app as celery_app
 from defpub.checks import pgvector_problem, pgvector_versions
+from defpub.runtime import readiness
 from defpub.tasks import BEAT_HEARTBEAT_KEY
 from search.selectors import index_backlog
+
+log = logging.getLogger(__name__)
 
 PROBE_TIMEOUT = 1.0
 
@@ -59,6 +71,19 @@ def _index() -> dict[str, Any]:
     return {"ok": True, "backlog": index_backlog(), "failed": failed}
 
 
+def _warm_up() -> dict[str, Any]:
+    """This process, and every worker of its gunicorn server, has loaded the models."""
+    if not settings.DEFPUB_WARM_UP:
+        return {"ok": True, "state": "off"}
+    if readiness.state() == "cold":  # a server no hook warmed (runserver, a custom command)
+        readiness.start()
+    own, workers, report = readiness.state(), readiness.board(), readiness.report()
+    state = ("failed" if report.get("failed") else  # the first search would fail the same way
+             "warm" if own == "warm" and not workers["warming"] else "warming")
+    return {"ok": state == "warm", "state": state, "this_process": own,
+            "server_workers": workers, **report}
+
+
 # beat is reported but does not fail health: it first ticks up to 30 s after start.
 PROBES: dict[str, tuple[Callable[[], dict[str, Any]], bool]] = {
     "database": (_database, True),
@@ -67,6 +92,7 @@ PROBES: dict[str, tuple[Callable[[], dict[str, Any]], bool]] = {
     "worker": (_worker, True),
     "beat": (_beat, False),
     "index": (_index, True),
+    "warm_up": (_warm_up, True),
 }
 
 
@@ -81,8 +107,41 @@ def system_health() -> tuple[bool, dict[str, Any]]:
             checks[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         if required and not checks[name]["ok"]:
             healthy = False
-    return healthy, {
-        "status": "ok" if healthy else "unavailable",
-        "checks": checks,
-        "time": timezone.now().isoformat(),
-    }
+    down = [name for name, (_, required) in PROBES.items()
+            if required and not checks[name]["ok"]]
+    warming = down == ["warm_up"] and checks["warm_up"].get("state") == "warming"
+    status = "ok" if not down else ("warming" if warming else "unavailable")
+    return healthy, {"status": status, "checks": checks, "time": timezone.now().isoformat()}
+
+
+def public(report: dict[str, Any]) -> dict[str, Any]:
+    """The report without versions, host names, counts or errors: each part's ok/down."""
+    checks = {name: {"ok": check["ok"]} for name, check in report["checks"].items()}
+    return {"status": report["status"], "checks": checks, "time": report["time"]}
+
+
+def _internal_networks() -> tuple:
+    networks = []
+    for value in settings.HEALTHZ_INTERNAL_NETWORKS:
+        try:
+            networks.append(ipaddress.ip_network(value.strip(), strict=False))
+        except ValueError:
+            log.error("HEALTHZ_INTERNAL_NETWORKS: %r is not a network; ignored", value)
+    return tuple(networks)
+
+
+def for_operators(request) -> bool:
+    """The request carries HEALTHZ_TOKEN as a bearer token, or comes (by its socket
+    address, never X-Forwarded-For) from one of HEALTHZ_INTERNAL_NETWORKS."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token:
+        if settings.HEALTHZ_TOKEN and hmac.compare_digest(
+                token.strip().encode(), settings.HEALTHZ_TOKEN.encode()):
+            return True
+        log.warning("/healthz: a wrong token from %s", request.META.get("REMOTE_ADDR"))
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    address = getattr(address, "ipv4_mapped", None) or address
+    return any(address in network for network in _internal_networks())

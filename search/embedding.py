@@ -12,6 +12,8 @@ from typing import Protocol
 import numpy as np
 from django.conf import settings
 
+from defpub.runtime import readiness
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from packages, never the network
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -105,9 +107,33 @@ def index_models() -> list[str]:
     return [settings.SEARCH_EMBEDDING_MODEL, *filter(None, [english_model()])]
 
 
-@cache
+_loading = threading.Lock()
+
+
 def get_embedder(name: str | None = None) -> Embedder:
     name = name or settings.SEARCH_EMBEDDING_MODEL
     if name not in MODELS:
         raise ValueError(f"unknown embedding model {name!r}; known: {', '.join(MODELS)}")
+    readiness.wait()  # a search during the warm-up: wait for it rather than load twice
+    with _loading:
+        return _load(name)
+
+
+@cache
+def _load(name: str) -> Embedder:
     return MODELS[name][1]()
+
+
+def warm_up() -> None:
+    """Load what a process's first search would load: every model, with one tiny
+    embedding each (the first call allocates), the CC-CEDICT dictionary and jieba's."""
+    import jieba
+
+    from search.translate import dictionary
+
+    for name in index_models():
+        get_embedder(name).embed(["warm up 预热"], role="query")
+    jieba.initialize()
+    words = dictionary()
+    words.english_to_chinese("warm water pipe")
+    words.chinese_to_english("水管泄漏检测")

@@ -60,7 +60,7 @@ def test_run_serves_a_healthy_system_and_sigterm_leaves_no_process(tmp_path):
         text=True,
     )
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 600  # the web and worker processes load the models first
         status, report = 0, {}
         while time.monotonic() < deadline and run.poll() is None:
             try:

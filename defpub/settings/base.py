@@ -198,6 +198,13 @@ SEARCH_ENGLISH_MODEL = env("SEARCH_ENGLISH_MODEL", default="all-MiniLM-L6-v2")
 SEARCH_EMBED_THREADS = env.int("SEARCH_EMBED_THREADS", default=0)  # 0: all cores
 SEARCH_EF_SEARCH = env.int("SEARCH_EF_SEARCH", default=400)  # HNSW candidates per scan
 SEARCH_SWEEP_MINUTES = env.int("SEARCH_SWEEP_MINUTES", default=5)  # re-queue after this long
+# Web and worker processes load the models before they take traffic; /healthz says
+# "warming" until then (defpub/runtime/readiness.py).
+DEFPUB_WARM_UP = env.bool("DEFPUB_WARM_UP", default=True)
+
+# -- /healthz: status for everyone, versions and hosts for operators (docs/security.md) ------
+HEALTHZ_TOKEN = env("HEALTHZ_TOKEN", default="")
+HEALTHZ_INTERNAL_NETWORKS = env.list("HEALTHZ_INTERNAL_NETWORKS", default=[])
 
 # -- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -251,6 +258,8 @@ DEFPUB_PDF_SWEEP_BATCH = env.int("DEFPUB_PDF_SWEEP_BATCH", default=200)
 DEFPUB_PDF_REQUEUE_MINUTES = env.int("DEFPUB_PDF_REQUEUE_MINUTES", default=60)
 # Indexing a publication takes seconds; an unacknowledged message is redelivered after this.
 CELERY_TASK_TIME_LIMIT = 600
+# A pool process loads the models before it says it is up (the default allows 4 s).
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 180.0
 
 # -- security: strict unless DEBUG; TLS settings follow DEFPUB_TLS ----------------------------
 DEFPUB_TLS = env.bool("DEFPUB_TLS", default=not DEBUG)

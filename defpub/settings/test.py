@@ -15,3 +15,5 @@ DEFPUB_TLS = False
 SECURE_SSL_REDIRECT = False
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (whitenoise warns when absent)
+# Tests wait for no warm-up unless they ask for one (tests/test_warm_start.py does).
+DEFPUB_WARM_UP = env.bool("DEFPUB_WARM_UP", default=False)  # noqa: F405

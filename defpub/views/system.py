@@ -3,11 +3,12 @@ from pathlib import Path
 from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.utils.cache import patch_vary_headers
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from defpub.health import system_health
+from defpub import health
 from defpub.problems import problem_response
 
 
@@ -35,10 +36,13 @@ def favicon(request):
 @never_cache
 @require_GET
 def healthz(request):
-    healthy, report = system_health()
-    return JsonResponse(
-        report, status=200 if healthy else 503, json_dumps_params={"ensure_ascii": False}
+    healthy, report = health.system_health()
+    body = report if health.for_operators(request) else health.public(report)
+    response = JsonResponse(
+        body, status=200 if healthy else 503, json_dumps_params={"ensure_ascii": False}
     )
+    patch_vary_headers(response, ["Authorization"])
+    return response
 
 
 # Django's error pages; under /api/ (and other machine endpoints) they are problem+json.

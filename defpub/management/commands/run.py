@@ -9,6 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from defpub.runtime.supervisor import Child, Supervisor
 
+# Warm-up hooks: each worker loads the models after the fork; /healthz says "warming" till then.
+GUNICORN_CONFIG = "python:defpub.runtime.gunicorn_conf"
+
 
 def embedding_env(env: dict[str, str], *, processes: int) -> dict[str, str]:
     """`env` for one of `processes` processes that embed: a share of the cores each (unless
@@ -46,7 +49,8 @@ class Command(BaseCommand):
         children = [
             Child("web", [python, "-m", "gunicorn", "defpub.wsgi", "--bind", f"{host}:{port}",
                           "--workers", str(web_workers), "--access-logfile", "-",
-                          "--graceful-timeout", "10"], env=web_env),
+                          "--graceful-timeout", "10",
+                          "--config", GUNICORN_CONFIG], env=web_env),
             Child("worker", [python, "-m", "celery", "-A", "defpub.celery", "worker",
                              "--loglevel", "INFO", "--concurrency", str(worker_concurrency),
                              "--hostname", "worker@%h"], env=worker_env),
@@ -61,8 +65,8 @@ class Command(BaseCommand):
         shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host  # noqa: S104
         self.stdout.write(
             self.style.SUCCESS(
-                f"DefPub is running at http://{shown_host}:{port}/  (health: /healthz; "
-                "Ctrl-C stops everything)"
+                f"DefPub is running at http://{shown_host}:{port}/  (health: /healthz, "
+                "\"warming\" until the search models are loaded; Ctrl-C stops everything)"
             )
         )
         code = supervisor.wait()
