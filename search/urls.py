@@ -1,7 +1,8 @@
 from django.urls import path
 
-from search import views
+from search import views, web_exports
 
 urlpatterns = [
     path("search", views.search_page, name="search"),
+    path("search/export.<str:fmt>", web_exports.search_export, name="search-export"),
 ]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from defpub.models import Publication
 from search import engine
+from search.api.quotas import web_quota
 from search.forms import SearchForm
 
 PER_PAGE = 20
@@ -21,6 +22,7 @@ MARKDOWN_MARKS = re.compile(r"(?m)^[ \t]*#{1,6}[ \t]+|\*\*")
 
 
 @require_GET
+@web_quota  # a search spends the visitor's quota, shared with the API and the exports
 def search_page(request):
     form = SearchForm(request.GET or None)
     context = {"form": form, "results": None, "like": None, "unknown_like": None}
