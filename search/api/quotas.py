@@ -25,11 +25,13 @@ import ipaddress
 import logging
 from dataclasses import dataclass
 from functools import cache
+from urllib.parse import urlencode
 
 import redis
 from django.conf import settings
 from django.db.models import F, Q
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
@@ -77,10 +79,14 @@ class Caller:
 
 
 @cache
+def _client() -> redis.Redis:
+    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"],
+                                socket_timeout=2, socket_connect_timeout=2)
+
+
+@cache
 def _script():
-    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"],
-                                  socket_timeout=2, socket_connect_timeout=2)
-    return client.register_script(_COUNT)
+    return _client().register_script(_COUNT)
 
 
 def quota_take(*, client: str, policy: str, limit: int) -> tuple[bool, Quota]:
@@ -90,6 +96,21 @@ def quota_take(*, client: str, policy: str, limit: int) -> tuple[bool, Quota]:
     quota = Quota(policy=policy, limit=limit, remaining=max(0, limit - count),
                   reset=max(1, int(ttl)), window=window)
     return count <= limit, quota
+
+
+def quota_peek(*, caller: Caller) -> Quota | None:
+    """Where the caller stands, without counting a request (None: nothing counted, or no
+    Redis)."""
+    name = f"defpub:quota:{caller.client}"
+    try:
+        count, ttl = _client().pipeline().get(name).ttl(name).execute()
+    except redis.RedisError:
+        return None
+    if count is None or ttl is None or ttl < 0:
+        return None
+    return Quota(policy=caller.policy, limit=caller.limit,
+                 remaining=max(0, caller.limit - int(count)), reset=max(1, int(ttl)),
+                 window=settings.API_RATE_WINDOW)
 
 
 def quota_charge(*, caller: Caller) -> tuple[bool, Quota | None]:
@@ -177,9 +198,15 @@ def key_check_failed(request, *, prefix: str, reason: str) -> None:
 
 
 # -- the web ---------------------------------------------------------------------------------
-def _carries_a_search(request) -> bool:
-    """Does the request run the engine (a query or "more like this"), or only show the form?"""
-    data = request.POST if request.method == "POST" else request.GET
+def _runs_a_search(request) -> bool:
+    """Does the answer run the engine? A GET with a query or "more like this" does, and so
+    does an htmx POST; a plain POST is answered by a redirect to the page, charged then."""
+    if request.method == "GET":
+        data = request.GET
+    elif request.method == "POST" and request.headers.get("HX-Request"):
+        data = request.POST
+    else:
+        return False
     return any(data.get(name, "").strip() for name in ("q", "like"))
 
 
@@ -194,7 +221,7 @@ def web_quota(view=None, *, always: bool = False):
     def decorate(view_func):
         @functools.wraps(view_func)
         def wrapper(request, *args, **kwargs):
-            if not (always or _carries_a_search(request)):
+            if not (always or _runs_a_search(request)):
                 return view_func(request, *args, **kwargs)
             allowed, quota = quota_charge(caller=web_caller(request))
             if allowed:
@@ -210,13 +237,15 @@ def web_quota(view=None, *, always: bool = False):
     return decorate(view) if view is not None else decorate
 
 
-def quota_refused(request, quota: Quota):
-    signed_in = request.user.is_authenticated
+def quota_refused(request, quota: Quota, *, again: str = ""):
+    """429 with a page in the visitor's language that says whose quota is spent, when it comes
+    back, and how to get one's own; `again` is the page to try again."""
+    again = again or (request.get_full_path() if request.method == "GET" else reverse("search"))
     response = render(request, "search/quota_refused.html",
-                      {"quota": quota, "signed_in": signed_in,
-                       "again_url": request.get_full_path()}, status=429)
+                      {"quota": quota, "signed_in": request.user.is_authenticated,
+                       "again_url": again}, status=429)
     response["Retry-After"] = str(quota.reset)
     if request.headers.get("HX-Request"):
-        # htmx swaps no 4xx answer: send the browser to the whole page, which says why.
-        response["HX-Redirect"] = request.get_full_path()
+        # htmx swaps no 4xx answer: send the browser to the page that says why (uncharged).
+        response["HX-Redirect"] = reverse("search-quota") + "?" + urlencode({"next": again})
     return response

@@ -3,19 +3,33 @@
 
 from django import template
 from django.http import QueryDict
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 register = template.Library()
-PARAMETERS = ("q", "like", "before", "ipc", "lang")
+PARAMETERS = ("q", "like", "before", "ipc", "lang", "date_field")
 
 
 @register.simple_tag(takes_context=True)
 def export_url(context, fmt: str) -> str:
-    form = context.get("form")
-    data = getattr(form, "cleaned_data", None) or {}
     params = QueryDict(mutable=True)
-    for name in PARAMETERS:
-        value = data.get(name)
-        if value and not (name == "like" and data.get("q")):  # a query replaces "like"
+    saved = _saved_key(context.get("canonical_url") or "")
+    if saved:  # a query too long for a link is exported by its saved key
+        params["saved"] = saved
+    else:
+        data = getattr(context.get("form"), "cleaned_data", None) or {}
+        for name in PARAMETERS:
+            value = data.get(name)
+            if not value or (name == "like" and data.get("q")):  # a query replaces "like"
+                continue
+            if name == "date_field" and value == "published":  # the default
+                continue
             params[name] = value.isoformat() if hasattr(value, "isoformat") else str(value)
     return reverse("search-export", args=[fmt]) + "?" + params.urlencode()
+
+
+def _saved_key(url: str) -> str:
+    try:
+        match = resolve(url.partition("?")[0])
+    except Resolver404:
+        return ""
+    return match.kwargs.get("key", "") if match.url_name == "search-saved" else ""

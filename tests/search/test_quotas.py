@@ -113,7 +113,21 @@ def test_the_web_search_and_the_api_share_an_addresss_quota(client, gearbox):
     assert last.status_code == 200
     assert refused.status_code == 429
     # htmx swaps no 4xx answer: it is sent to the whole page, which says why.
-    assert htmx.status_code == 429 and htmx["HX-Redirect"] == "/search?q=gearbox"
+    assert htmx.status_code == 429
+    assert htmx["HX-Redirect"] == "/search/quota?next=%2Fsearch%3Fq%3Dgearbox"
+    page = client.get(htmx["HX-Redirect"], REMOTE_ADDR="10.3.0.3")
+    assert page.status_code == 429 and "Too many searches" in page.content.decode()
+    assert 'href="/search?q=gearbox"' in page.content.decode()  # try again
+
+
+def test_the_quota_page_costs_nothing_and_sends_back_only_to_this_site(client, gearbox):
+    back = client.get("/search/quota", {"next": "/search?q=gearbox"}, REMOTE_ADDR="10.3.0.5")
+    away = client.get("/search/quota", {"next": "https://evil.example/"},
+                      REMOTE_ADDR="10.3.0.5")
+
+    assert back.status_code == 302 and back["Location"] == "/search?q=gearbox"
+    assert away.status_code == 302 and away["Location"] == "/search"
+    assert anonymous_left(client, "10.3.0.5", gearbox.number) == 29
 
 
 def test_a_signed_in_users_web_searches_spend_their_own_quota(client, gearbox):
@@ -215,6 +229,7 @@ def test_odd_export_requests_get_a_clear_400_page(client, gearbox, url):
 
 def test_an_export_like_an_unknown_publication_is_404(client, gearbox):
     assert client.get("/search/export.ris", {"like": "DP-1999-000001"}).status_code == 404
+    assert client.get("/search/export.ris", {"saved": "nosuchkey"}).status_code == 404
     like = client.get("/search/export.ris", {"like": gearbox.number})
     assert like.status_code == 200 and gearbox.number not in like.content.decode()
 
