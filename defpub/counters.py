@@ -4,16 +4,16 @@ mails), keyed by the client's address or by account."""
 import logging
 
 from django.core.cache import cache
-from rest_framework.throttling import BaseThrottle
+
+from defpub.client_address import client_address as caller_address
 
 log = logging.getLogger(__name__)
 
 
 def client_address(request) -> str:
-    """The client's address, as the examiner API's quota sees it: DRF's `get_ident`, which
-    the API's throttle uses. (The quota branch brings `defpub.client_address`, the one rule
-    for every caller's address; once merged, this should call it.)"""
-    return BaseThrottle().get_ident(request)
+    """The client's address by the one rule for every caller (defpub.client_address):
+    X-Forwarded-For counts only behind NUM_PROXIES trusted proxies."""
+    return caller_address(request)
 
 
 def counter_hit(*, key: str, window: int) -> int:

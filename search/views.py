@@ -16,13 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from defpub.models import Publication
 from search import engine
+from search.api.quotas import web_quota
 from search.explain import explanation
 from search.forms import SearchForm
 from search.selectors import saved_query_by_key
 from search.services import saved_query_save
 
 PER_PAGE = 20
-EXPORT = 100  # results in a citation export (the API's largest page)
 FILTERS = ("before", "ipc", "lang")
 # Descriptions are Markdown; their heading and emphasis marks are noise in a snippet.
 MARKDOWN_MARKS = re.compile(r"(?m)^[ \t]*#{1,6}[ \t]+|\*\*")
@@ -32,6 +32,7 @@ LINK_LIMIT = 1500
 
 
 @require_http_methods(["GET", "POST"])
+@web_quota  # a search spends the visitor's quota, shared with the API and the exports
 def search_page(request):
     if request.method == "POST":
         return _submitted(request)
@@ -39,6 +40,7 @@ def search_page(request):
 
 
 @require_GET
+@web_quota(always=True)
 def saved_search_page(request, key: str):
     """The result page of a saved query; `?page=N` turns its pages."""
     saved = saved_query_by_key(key=key)
@@ -105,7 +107,6 @@ def _results(data: dict, *, saved: str | None = None) -> dict:
     pieces = engine.query_pieces(query) if query else []
     return {
         **context,
-        "exports": _export_urls(data),
         "results": [(result, explanation(result=result, pieces=pieces))
                     for result in results[:PER_PAGE]],
         "first": offset + 1,
@@ -114,21 +115,6 @@ def _results(data: dict, *, saved: str | None = None) -> dict:
         "next_url": (_page_url(data, page + 1, saved=saved)
                      if len(results) > PER_PAGE else None),
     }
-
-
-def _export_urls(data: dict) -> dict[str, str]:
-    """The API's citation exports of the same search, top EXPORT results."""
-    params = QueryDict(mutable=True)
-    for name in FILTERS:
-        if data[name]:
-            params[name] = data[name].isoformat() if name == "before" else data[name]
-    params["limit"] = str(EXPORT)
-    if data["q"]:
-        params["text"] = data["q"]
-        base = reverse("api-search")
-    else:
-        base = reverse("api-similar", args=[data["like"]])
-    return {fmt: f"{base}?{params.urlencode()}&format={fmt}" for fmt in ("ris", "bibtex", "csv")}
 
 
 def _page_url(data: dict, page: int, *, saved: str | None = None) -> str:

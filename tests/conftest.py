@@ -85,6 +85,19 @@ def owner_sql(transactional_db):
     return run
 
 
+@pytest.fixture(autouse=True)
+def fresh_quotas():
+    """Quota windows outlive a test (they last a minute), and the web search, its exports and
+    the API all spend them: start every test with none."""
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    for name in client.scan_iter("defpub:quota:*"):
+        client.delete(name)
+    return client
+
+
 @pytest.fixture
 def celery_worker(django_db_setup, django_db_blocker):
     """A real Celery worker (threads, in this process) consuming from the real broker."""

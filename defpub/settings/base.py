@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from defpub.runtime import embedded
 from defpub.runtime.secrets import persistent_secret_key
@@ -121,6 +122,7 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "defpub.client_address.client_address"  # the quotas' own rule
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
@@ -214,11 +216,20 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
 }
-# Examiner API quotas, requests per minute: per IP address without a key, per key with one
-# (an operator may give a key its own rate). NUM_PROXIES: trusted proxies in front of web.
+# Search quotas, requests per window of API_RATE_WINDOW seconds, shared by the API, the web
+# search and its exports: per key, per signed-in user without a key, else per address (an
+# operator may give a key its own rate). Failed key checks count against the address.
+# See search/api/quotas.py and docs/security.md, "Quotas".
+API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
 API_RATE_ANONYMOUS = env.int("API_RATE_ANONYMOUS", default=30)
 API_RATE_KEY = env.int("API_RATE_KEY", default=600)
-REST_FRAMEWORK["NUM_PROXIES"] = env.int("NUM_PROXIES", default=0) or None
+API_RATE_USER = env.int("API_RATE_USER", default=API_RATE_KEY)
+# NUM_PROXIES: how many trusted proxies append to X-Forwarded-For in front of web. 0 (the
+# default) ignores the header: the caller is the socket's peer (defpub/client_address.py).
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured("NUM_PROXIES must be 0 or more.")
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES  # 0, never None: None would trust the header
 SPECTACULAR_SETTINGS = {
     "TITLE": "DefPub API",
     "DESCRIPTION": "Defensive publications: prior-art search, publications and their ledger.",

@@ -2,7 +2,9 @@
 
 No Authorization header means an anonymous caller (allowed, at a lower rate). A header
 that names a wrong, revoked or expired key is refused with 401, never served anonymously,
-so a client notices at once that its key stopped working.
+so a client notices at once that its key stopped working. Each refusal is counted against
+the caller's address and logged (search.api.quotas.key_check_failed): a flood of guessed
+keys gets 429 once the address's anonymous quota is spent, like a flood of searches.
 """
 
 from datetime import timedelta
@@ -14,6 +16,7 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
 from defpub.models import ExaminerKey
+from search.api.quotas import key_check_failed
 
 KEYWORD = "Api-Key"
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is for people; no write per request
@@ -27,6 +30,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         keyword, _space, plain = header.partition(" ")
         plain = plain.strip()
         if keyword.lower() != KEYWORD.lower() or not plain:
+            key_check_failed(request, prefix="", reason="malformed header")
             raise exceptions.AuthenticationFailed(
                 _("Send the key as “Authorization: Api-Key <key>”, or no Authorization "
                   "header to search anonymously."))
@@ -34,8 +38,10 @@ class ApiKeyAuthentication(BaseAuthentication):
         key = (ExaminerKey.objects.select_related("owner")
                .filter(prefix=prefix, revoked=False).first())
         if key is None or not key.is_valid(plain):
+            key_check_failed(request, prefix=prefix, reason="unknown or revoked")
             raise exceptions.AuthenticationFailed(_("This API key is unknown or was revoked."))
         if key.has_expired or not key.owner.is_active:
+            key_check_failed(request, prefix=prefix, reason="expired")
             raise exceptions.AuthenticationFailed(_("This API key has expired."))
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY:

@@ -179,9 +179,9 @@ def test_a_result_page_links_to_citation_exports_of_the_same_search(client, inde
     indexed(**GEARBOX)
 
     html = client.get("/search", {"q": "ceramic membrane", "ipc": "B01D"}).content.decode()
-    ris_url = re.search(r'<a href="([^"]+format=ris)" download>RIS</a>', html).group(1)
+    ris_url = re.search(r'<a href="(/search/export\.ris\?[^"]+)">RIS</a>', html).group(1)
     ris = client.get(ris_url.replace("&amp;", "&"), REMOTE_ADDR="10.3.0.1").content.decode()
 
-    assert "ipc=B01D" in ris_url and "limit=100" in ris_url
+    assert "ipc=B01D" in ris_url
     assert f"SN  - {membrane.number}" in ris
     assert "Helical gearbox" not in ris  # the IPC filter came along
