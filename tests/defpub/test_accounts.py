@@ -96,6 +96,16 @@ def test_the_sixth_sign_up_from_one_address_in_an_hour_is_refused(client, settin
     assert names == {"u0", "u1", "u2", "u3", "u4", "u7"}
 
 
+def test_a_forged_x_forwarded_for_does_not_get_past_the_sign_up_limit(client, settings):
+    settings.NUM_PROXIES = 0  # no trusted proxy: the header is the caller's own words
+    answers = [client.post(reverse("signup"), {
+        "username": f"f{n}", "email": f"f{n}@example.org", "password1": PASSWORD,
+        "password2": PASSWORD}, REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR=f"10.9.0.{n}").status_code for n in range(6)]
+
+    assert answers == [302] * 5 + [429]
+
+
 def test_a_refused_form_does_not_count_towards_the_limit(client):
     for _ in range(6):
         assert sign_up(client, password1="12345678", password2="12345678").status_code == 400
