@@ -20,4 +20,4 @@ RUN pip install --no-cache-dir .
 
 USER defpub
 EXPOSE 8000
-CMD ["gunicorn", "defpub.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "-c", "python:defpub.runtime.gunicorn_config", "defpub.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

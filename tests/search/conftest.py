@@ -65,6 +65,7 @@ def api_server(transactional_db, settings, fresh_quotas):
 
     from django.db import connection
 
+    from defpub.management.commands.run import GUNICORN_CONFIG
     from tests.conftest import REPO, free_port
 
     db = connection.settings_dict
@@ -75,7 +76,8 @@ def api_server(transactional_db, settings, fresh_quotas):
            "DATABASE_URL": database_url, "REDIS_URL": settings.REDIS_URL, "CONN_MAX_AGE": "0",
            "API_RATE_ANONYMOUS": str(settings.API_RATE_ANONYMOUS)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "defpub.wsgi", "--bind", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONFIG, "defpub.wsgi",
+         "--bind", f"127.0.0.1:{port}",
          "--workers", "3", "--graceful-timeout", "5"],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"

@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from defpub.runtime.supervisor import Child, Supervisor
 
+GUNICORN_CONFIG = "python:defpub.runtime.gunicorn_config"  # no request-line limit; see there
+
 
 def embedding_env(env: dict[str, str], *, processes: int) -> dict[str, str]:
     """`env` for one of `processes` processes that embed: a share of the cores each (unless
@@ -44,7 +46,8 @@ class Command(BaseCommand):
         web_env = embedding_env(env, processes=web_workers)
         worker_env = embedding_env(env, processes=worker_concurrency)
         children = [
-            Child("web", [python, "-m", "gunicorn", "defpub.wsgi", "--bind", f"{host}:{port}",
+            Child("web", [python, "-m", "gunicorn", "-c", GUNICORN_CONFIG, "defpub.wsgi",
+                          "--bind", f"{host}:{port}",
                           "--workers", str(web_workers), "--access-logfile", "-",
                           "--graceful-timeout", "10"], env=web_env),
             Child("worker", [python, "-m", "celery", "-A", "defpub.celery", "worker",
