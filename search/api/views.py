@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from defpub import selectors
 from defpub.machine_api import NUMBER, MachineView
 from defpub.models import Publication
-from defpub.parsers import BoundedJSONParser
+from defpub.parsers import MAX_DEPTH, MAX_NUMBER_CHARS, BoundedJSONParser
 from defpub.problems import PROBLEM_TYPE
 from search import engine
 from search.api import examples
@@ -109,6 +109,10 @@ NOT_FOUND = problem(404, "No publication has this number, or the cursor is not o
 BAD_CURSOR = problem(404, "The cursor is not one DefPub made for this query.",
                      examples.BAD_CURSOR)
 PUBLICATION_NOT_FOUND = problem(404, "No publication has this number.", examples.NOT_FOUND)
+BAD_BODY = problem(400, "Invalid parameters (`errors` names each field), or a body that is "
+                        "not a JSON object: not UTF-8, not JSON, nested more than "
+                        f"{MAX_DEPTH} deep, or a number longer than {MAX_NUMBER_CHARS} "
+                        "characters.", examples.INVALID)
 CITATION_CONTENT = {(200, r.media_type): OpenApiTypes.STR for r in CITATION_RENDERERS}
 FORMAT = OpenApiParameter(
     "format", str, enum=["json", "ris", "bibtex", "csv"],
@@ -121,7 +125,8 @@ class SearchView(ApiView):
         responses={(200, "application/json"): s.SearchResponseSerializer, **CITATION_CONTENT,
                    **BAD_CURSOR, **ERRORS},
         summary="Search prior art", examples=[examples.RESULTS],
-        description="Ranked publications for a short query or whole claims, with the "
+        description="Ranked publications for a short query (up to 600 characters: every "
+                    "valid GET fits in a URL; send whole claims with POST), with the "
                     "passages that matched and each retriever's score.",
     )
     def get(self, request):
@@ -131,7 +136,7 @@ class SearchView(ApiView):
     @extend_schema(
         operation_id="search_post", request=s.SearchQuerySerializer, parameters=[FORMAT],
         responses={(200, "application/json"): s.SearchResponseSerializer, **CITATION_CONTENT,
-                   **BAD_CURSOR, **ERRORS},
+                   **BAD_CURSOR, **ERRORS, **BAD_BODY},
         examples=[examples.CLAIMS, examples.RESULTS],
         summary="Search prior art with long text (claims)",
     )
