@@ -1,7 +1,7 @@
 """What the examiner API accepts and returns. The response serializers also document the
 JSON in the OpenAPI schema; field names are a contract (docs/api.md)."""
 
-from django.core.validators import RegexValidator
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -13,6 +13,8 @@ MAX_LIMIT = 100
 # character is at most 12 bytes: %F0%9F%98%80), so only an invalid GET can be too long.
 MAX_GET_TEXT = 600
 MAX_CURSOR = 200
+# DRF refuses NUL in text; as a pattern the schema says so too.
+NO_NUL = RegexValidator(r"^[^\x00]*$", _("Null characters are not allowed."))
 CURSOR_CHARS = RegexValidator(r"^[A-Za-z0-9_.:-]+$", _("This is not a cursor DefPub made."))
 IPC_PREFIX = RegexValidator(r"^[A-Za-z0-9 /]*$",
                             _("Use only letters, digits, spaces and “/”, e.g. H04L 9/32."))
@@ -53,6 +55,9 @@ class TextField(Strict, serializers.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
+        if NO_NUL in self.validators:  # one message for a NUL, not DRF's as well
+            self.validators = [v for v in self.validators
+                               if not isinstance(v, ProhibitNullCharactersValidator)]
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -93,14 +98,14 @@ class FiltersSerializer(serializers.Serializer):
 
 class SearchQuerySerializer(FiltersSerializer):
     text = TextField(
-        max_length=MAX_QUERY, validators=[encodable],
+        max_length=MAX_QUERY, validators=[NO_NUL, encodable],
         help_text="A short query or whole claims, in English or Chinese "
                   f"(at most {MAX_QUERY:,} characters; long text is split and merged).")
 
 
 class SearchGetSerializer(SearchQuerySerializer):
     text = TextField(
-        max_length=MAX_GET_TEXT, validators=[encodable],
+        max_length=MAX_GET_TEXT, validators=[NO_NUL, encodable],
         error_messages={"max_length": _("At most {max_length} characters in a GET; send "
                                         "longer text with POST.")},
         help_text=f"A short query, in English or Chinese (at most {MAX_GET_TEXT} characters "
