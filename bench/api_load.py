@@ -213,7 +213,8 @@ def start_server(workers: int, threads: int, extra: dict[str, str]) -> Server:
     port = free_port()
     log = Path(settings.DEFPUB_HOME) / "run" / "api_load-gunicorn.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "gunicorn", "defpub.wsgi", "--bind", f"{HOST}:{port}",
+    argv = [sys.executable, "-m", "gunicorn", "-c", "python:defpub.runtime.gunicorn_conf",
+            "defpub.wsgi", "--bind", f"{HOST}:{port}",
             "--workers", str(workers), "--access-logfile", "-", "--graceful-timeout", "10"]
     if threads > 1:
         argv += ["--threads", str(threads)]

@@ -454,4 +454,7 @@ def report(results, patent_list, asked, splits) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from defpub.runtime.db_roles import owner_session
+
+    with owner_session():  # it empties the append-only tables: the owner's right alone
+        sys.exit(main())

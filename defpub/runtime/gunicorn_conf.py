@@ -13,6 +13,15 @@ import tempfile
 
 from defpub.runtime import readiness
 
+# gunicorn refuses a request line over 4,094 bytes with a bare HTML 414, before Django sees
+# it: pasted claims in a GET URL got that page. With no limit here, the application answers
+# instead: a URL over 8,000 bytes on the API or ledger gets a documented 414 problem+json
+# (defpub/machine_api.py), and the web search takes long text by POST. Put a proxy in front
+# with its own limits (docs/operations.md).
+limit_request_line = 0  # 0: unlimited
+# A same-origin Referer carries the whole previous URL; allow one of about 16 KiB.
+limit_request_field_size = 16384
+
 
 def on_starting(server):
     # Inherited by every worker (they are forked from the master): one board per server.

@@ -49,6 +49,12 @@ NOT_FOUND = OpenApiExample(
     value={"type": "about:blank", "title": "Not Found", "status": 404,
            "detail": "Not found."})
 
+BAD_CURSOR = OpenApiExample(
+    "A cursor from another query", response_only=True, status_codes=["404"],
+    value={"type": "about:blank", "title": "Not Found", "status": 404,
+           "detail": "This cursor belongs to another query; send the same parameters as for "
+                     "the page it came from."})
+
 PUBLICATION = OpenApiExample(
     "A publication", response_only=True, status_codes=["200"],
     value={

@@ -1,6 +1,9 @@
-"""OpenAPI post-processing for /api/v1/: the quota headers every response carries, and the
-problem+json errors any operation can return (405, 406), which views do not declare."""
+"""OpenAPI post-processing: the errors any machine operation can return, which views do not
+declare (405, 406, 414; 413 and 415 where a body is taken), and for /api/v1/ the quota
+headers every response carries."""
 
+from defpub.machine_api import MAX_URI_BYTES
+from defpub.parsers import MAX_BODY_BYTES
 from defpub.problems import PROBLEM_TYPE
 
 API_PREFIX = "/api/v1/"
@@ -19,21 +22,28 @@ RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before the next r
                                "schema": {"type": "integer"}}}
 COMMON_ERRORS = {
     "405": "This method is not allowed here.",
-    "406": "None of the Accept media types can be served (use JSON or a citation format).",
+    "406": "None of the Accept media types can be served.",
+    "414": f"The URL (path and query) is longer than {MAX_URI_BYTES:,} bytes. Send long text "
+           "with POST /api/v1/search; a GET within its parameters' limits always fits.",
+}
+BODY_ERRORS = {
+    "413": f"The body is larger than {MAX_BODY_BYTES:,} bytes.",
+    "415": "The body is not application/json.",
 }
 
 
 def api_responses(result, generator, request, public):
     for path, operations in result.get("paths", {}).items():
-        if not path.startswith(API_PREFIX):
-            continue
         for operation in operations.values():
             responses = operation["responses"]
-            for status, description in COMMON_ERRORS.items():
+            errors = {**COMMON_ERRORS, **(BODY_ERRORS if "requestBody" in operation else {})}
+            for status, description in errors.items():
                 responses.setdefault(status, {
                     "description": description,
                     "content": {PROBLEM_TYPE: {"schema": PROBLEM_REF}},
                 })
+            if not path.startswith(API_PREFIX):
+                continue
             for status, response in responses.items():
                 headers = response.setdefault("headers", {})
                 headers.update(QUOTA_HEADERS)

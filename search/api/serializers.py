@@ -1,13 +1,21 @@
 """What the examiner API accepts and returns. The response serializers also document the
 JSON in the OpenAPI schema; field names are a contract (docs/api.md)."""
 
-from django.core.validators import RegexValidator
+from django.core.validators import ProhibitNullCharactersValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from defpub.machine_api import ProblemSerializer  # noqa: F401  (part of this module's API)
 from search.forms import MAX_QUERY
 
 MAX_LIMIT = 100
+# Any GET within these bounds stays under MAX_URI_BYTES however it is percent-encoded (a
+# character is at most 12 bytes: %F0%9F%98%80), so only an invalid GET can be too long.
+MAX_GET_TEXT = 600
+MAX_CURSOR = 200
+# DRF refuses NUL in text; as a pattern the schema says so too.
+NO_NUL = RegexValidator(r"^[^\x00]*$", _("Null characters are not allowed."))
+CURSOR_CHARS = RegexValidator(r"^[A-Za-z0-9_.:-]+$", _("This is not a cursor DefPub made."))
 IPC_PREFIX = RegexValidator(r"^[A-Za-z0-9 /]*$",
                             _("Use only letters, digits, spaces and “/”, e.g. H04L 9/32."))
 
@@ -47,6 +55,9 @@ class TextField(Strict, serializers.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
+        if NO_NUL in self.validators:  # one message for a NUL, not DRF's as well
+            self.validators = [v for v in self.validators
+                               if not isinstance(v, ProhibitNullCharactersValidator)]
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -69,8 +80,17 @@ class FiltersSerializer(serializers.Serializer):
         required=False, default=20, min_value=1, max_value=MAX_LIMIT,
         help_text=f"Results per page, 1–{MAX_LIMIT}.")
     cursor = TextField(
-        required=False, max_length=500,
-        help_text="`next_cursor` from the previous page, sent with the same query.")
+        required=False, max_length=MAX_CURSOR, validators=[CURSOR_CHARS],
+        help_text="`next_cursor` from the previous page, sent with the same query. One "
+                  "that DefPub did not make, or made for another query, gets a 404.")
+
+    def to_internal_value(self, data):
+        if hasattr(data, "getlist"):  # a query string: ?limit=500&limit=5 is not half-read
+            repeated = {name: [_("Give this parameter only once.")]
+                        for name in self.fields if len(data.getlist(name)) > 1}
+            if repeated:
+                raise serializers.ValidationError(repeated)
+        return super().to_internal_value(data)
 
     def validate_ipc(self, value: str) -> str:
         return " ".join(value.split()).upper()
@@ -78,9 +98,18 @@ class FiltersSerializer(serializers.Serializer):
 
 class SearchQuerySerializer(FiltersSerializer):
     text = TextField(
-        max_length=MAX_QUERY, validators=[encodable],
+        max_length=MAX_QUERY, validators=[NO_NUL, encodable],
         help_text="A short query or whole claims, in English or Chinese "
                   f"(at most {MAX_QUERY:,} characters; long text is split and merged).")
+
+
+class SearchGetSerializer(SearchQuerySerializer):
+    text = TextField(
+        max_length=MAX_GET_TEXT, validators=[NO_NUL, encodable],
+        error_messages={"max_length": _("At most {max_length} characters in a GET; send "
+                                        "longer text with POST.")},
+        help_text=f"A short query, in English or Chinese (at most {MAX_GET_TEXT} characters "
+                  f"in a GET; POST takes up to {MAX_QUERY:,}).")
 
 
 class ScoresSerializer(serializers.Serializer):
@@ -170,12 +199,3 @@ class PublicationSerializer(serializers.Serializer):
     files = FileSerializer(many=True)
     links = LinksSerializer()
     citation = serializers.CharField(help_text="A WIPO ST.14-style NPL citation.")
-
-
-class ProblemSerializer(serializers.Serializer):
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField(required=False)
-    errors = serializers.DictField(required=False,
-                                   help_text="Field name → messages, for invalid parameters.")

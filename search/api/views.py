@@ -10,15 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
-from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from defpub import selectors
+from defpub.machine_api import NUMBER, MachineView
 from defpub.models import Publication
+from defpub.parsers import MAX_DEPTH, MAX_NUMBER_CHARS, BoundedJSONParser
 from defpub.problems import PROBLEM_TYPE
 from search import engine
 from search.api import examples
@@ -31,37 +30,15 @@ CURSOR_SALT = "defpub.api.cursor"
 MAX_OFFSET = 1000  # the engine fuses a few hundred candidates; deeper pages are empty
 
 
-class ProblemRenderer(JSONRenderer):
-    media_type = PROBLEM_TYPE
-    format = "problem"
-
-
-class Negotiation(DefaultContentNegotiation):
-    def select_renderer(self, request, renderers, format_suffix=None):
-        try:
-            if request.query_params.get("format", None) == "":
-                raise Http404  # DRF would ignore an empty format; refuse it like an unknown one
-            return super().select_renderer(request, renderers, format_suffix)
-        except Http404:  # DRF's answer to an unknown ?format=
-            names = ", ".join(r.format for r in renderers)
-            raise exceptions.ValidationError(
-                {"format": [_("Unknown format; use one of: %(names)s.") % {"names": names}]}
-            ) from None
-
-
-class ApiView(APIView):
+class ApiView(MachineView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [AllowAny]
     throttle_classes = [RedisQuota]
     renderer_classes = [JSONRenderer, *CITATION_RENDERERS]
-    parser_classes = [JSONParser]
-    content_negotiation_class = Negotiation
+    parser_classes = [BoundedJSONParser]
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        if response.status_code >= 400:  # errors are problem+json whatever was asked for
-            response.accepted_renderer = ProblemRenderer()
-            response.accepted_media_type = PROBLEM_TYPE
         quota = getattr(request, "quota", None)
         if quota is not None:
             for name, value in quota.headers().items():
@@ -117,9 +94,9 @@ class ApiView(APIView):
         return Response(body)
 
 
-def problem(status: int, description: str, example) -> dict:
+def problem(status: int, description: str, *examples_) -> dict:
     return {(status, PROBLEM_TYPE): OpenApiResponse(s.ProblemSerializer, description=description,
-                                                    examples=[example])}
+                                                    examples=list(examples_))}
 
 
 ERRORS = {
@@ -127,7 +104,15 @@ ERRORS = {
     **problem(401, "Unknown, revoked or expired key.", examples.UNKNOWN_KEY),
     **problem(429, "Quota used up; see Retry-After and RateLimit.", examples.THROTTLED),
 }
-NOT_FOUND = problem(404, "No publication has this number.", examples.NOT_FOUND)
+NOT_FOUND = problem(404, "No publication has this number, or the cursor is not one DefPub "
+                         "made for this query.", examples.NOT_FOUND, examples.BAD_CURSOR)
+BAD_CURSOR = problem(404, "The cursor is not one DefPub made for this query.",
+                     examples.BAD_CURSOR)
+PUBLICATION_NOT_FOUND = problem(404, "No publication has this number.", examples.NOT_FOUND)
+BAD_BODY = problem(400, "Invalid parameters (`errors` names each field), or a body that is "
+                        "not a JSON object: not UTF-8, not JSON, nested more than "
+                        f"{MAX_DEPTH} deep, or a number longer than {MAX_NUMBER_CHARS} "
+                        "characters.", examples.INVALID)
 CITATION_CONTENT = {(200, r.media_type): OpenApiTypes.STR for r in CITATION_RENDERERS}
 FORMAT = OpenApiParameter(
     "format", str, enum=["json", "ris", "bibtex", "csv"],
@@ -136,30 +121,32 @@ FORMAT = OpenApiParameter(
 
 class SearchView(ApiView):
     @extend_schema(
-        operation_id="search", parameters=[s.SearchQuerySerializer, FORMAT],
+        operation_id="search", parameters=[s.SearchGetSerializer, FORMAT],
         responses={(200, "application/json"): s.SearchResponseSerializer, **CITATION_CONTENT,
-                   **ERRORS},
+                   **BAD_CURSOR, **ERRORS},
         summary="Search prior art", examples=[examples.RESULTS],
-        description="Ranked publications for a short query or whole claims, with the "
+        description="Ranked publications for a short query (up to 600 characters: every "
+                    "valid GET fits in a URL; send whole claims with POST), with the "
                     "passages that matched and each retriever's score.",
     )
     def get(self, request):
-        return self._search(request, request.query_params, page_url=True)
+        return self._search(request, s.SearchGetSerializer, request.query_params,
+                            page_url=True)
 
     @extend_schema(
         operation_id="search_post", request=s.SearchQuerySerializer, parameters=[FORMAT],
         responses={(200, "application/json"): s.SearchResponseSerializer, **CITATION_CONTENT,
-                   **ERRORS},
+                   **BAD_CURSOR, **ERRORS, **BAD_BODY},
         examples=[examples.CLAIMS, examples.RESULTS],
         summary="Search prior art with long text (claims)",
     )
     def post(self, request):
         if not isinstance(request.data, dict):
             raise exceptions.ParseError(_("Send a JSON object."))
-        return self._search(request, request.data, page_url=False)
+        return self._search(request, s.SearchQuerySerializer, request.data, page_url=False)
 
-    def _search(self, request, data, *, page_url: bool) -> Response:
-        query = valid(s.SearchQuerySerializer, data)
+    def _search(self, request, serializer_class, data, *, page_url: bool) -> Response:
+        query = valid(serializer_class, data)
         offset = cursor_offset(query)
         results = engine.search(query["text"], **engine_filters(query),
                                 limit=query["limit"] + 1, offset=offset)
@@ -168,9 +155,9 @@ class SearchView(ApiView):
 
 class PublicationView(ApiView):
     @extend_schema(
-        operation_id="publication", parameters=[FORMAT],
+        operation_id="publication", parameters=[NUMBER, FORMAT],
         responses={(200, "application/json"): s.PublicationSerializer, **CITATION_CONTENT,
-                   **NOT_FOUND, **ERRORS},
+                   **PUBLICATION_NOT_FOUND, **ERRORS},
         summary="One publication: record, digest, ledger proof and citation",
         examples=[examples.PUBLICATION],
     )
@@ -185,7 +172,8 @@ class PublicationView(ApiView):
 
 class SimilarView(ApiView):
     @extend_schema(
-        operation_id="publication_similar", parameters=[s.FiltersSerializer, FORMAT],
+        operation_id="publication_similar",
+        parameters=[NUMBER, s.FiltersSerializer, FORMAT],
         responses={(200, "application/json"): s.SearchResponseSerializer, **CITATION_CONTENT,
                    **NOT_FOUND, **ERRORS},
         summary="Publications like this one (itself left out)",
@@ -225,17 +213,19 @@ def make_cursor(query: dict, offset: int) -> str:
 
 
 def cursor_offset(query: dict) -> int:
+    """The offset a cursor points at. A cursor names a page; one we did not sign, or signed
+    for another query, names no page: 404, as DRF's own CursorPagination answers."""
     token = query.get("cursor")
     if not token:
         return 0
     try:
         payload = signing.loads(token, salt=CURSOR_SALT)
     except signing.BadSignature:
-        raise exceptions.ValidationError({"cursor": [_("This cursor is not valid.")]}) from None
+        raise exceptions.NotFound(_("This cursor is not valid.")) from None
     if payload.get("q") != _fingerprint(query):
-        raise exceptions.ValidationError(
-            {"cursor": [_("This cursor belongs to another query; send the same parameters "
-                          "as for the page it came from.")]})
+        raise exceptions.NotFound(
+            _("This cursor belongs to another query; send the same parameters as for the "
+              "page it came from."))
     return min(int(payload["o"]), MAX_OFFSET)
 
 

@@ -120,3 +120,50 @@ def test_a_tsa_outage_does_not_stop_checkpoints(org, settings):
     publish(org, 1)
     checkpoint = checkpoint_issue()
     assert checkpoint is not None and checkpoint.timestamp_token is None
+
+
+def test_the_note_and_the_key_are_text_and_json_is_there_for_the_asking(client, org):
+    publish(org, 1)
+    checkpoint = checkpoint_issue()
+
+    note = client.get("/ledger/checkpoint")
+    asked_text = client.get("/.well-known/defpub-ledger-key", HTTP_ACCEPT="text/plain")
+    asked_json = client.get("/ledger/checkpoint", HTTP_ACCEPT="application/json")
+    by_format = client.get("/ledger/checkpoint?format=json")
+    refused = client.get("/.well-known/defpub-ledger-key", HTTP_ACCEPT="application/xml")
+
+    assert note["Content-Type"] == "text/plain; charset=utf-8"
+    assert note.content.decode() == checkpoint.note
+    assert asked_text.status_code == 200  # was a 406: only JSON could be negotiated
+    assert asked_text["Content-Type"] == "text/plain; charset=utf-8"
+    assert asked_json.json()["size"] == by_format.json()["size"] == checkpoint.size
+    assert refused.status_code == 406 and refused["Content-Type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("query", ["size=0", "size=" + "9" * 5000, "size=1&size=1", "size=+1",
+                                   "size=١"])
+def test_a_malformed_tree_size_is_a_400_problem(client, org, query):
+    publish(org, 1)
+    checkpoint_issue()
+
+    response = client.get(f"/ledger/checkpoint?{query}")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert "size" in response.json()["errors"]
+
+
+def test_proofs_that_cannot_exist_are_404_problems(client, org):
+    first_batch = publish(org, 2)
+    checkpoint_issue()
+    later = publish(org, 1)[0]
+    checkpoint_issue()
+
+    backwards = client.get("/ledger/consistency?first=3&second=2")
+    predates = client.get(f"/ledger/proof/{later.number}?size=2")
+    lowercase = client.get(f"/ledger/proof/{first_batch[0].number.lower()}?size=2")
+
+    assert backwards.status_code == 404 and "first must not exceed" in backwards.json()["detail"]
+    assert predates.status_code == 404 and "predates" in predates.json()["detail"]
+    assert predates["Content-Type"] == "application/problem+json"
+    assert lowercase.status_code == 200

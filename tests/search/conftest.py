@@ -41,7 +41,7 @@ class LiveServer:
 
 
 @pytest.fixture
-def api_server(transactional_db, settings, fresh_quotas):
+def api_server(transactional_db, settings, fresh_quotas, tmp_path):
     """The real web server (gunicorn, as `manage.py run` starts it) on a free loopback port,
     serving the test database and Valkey."""
     import os
@@ -54,6 +54,7 @@ def api_server(transactional_db, settings, fresh_quotas):
 
     from django.db import connection
 
+    from defpub.management.commands.run import GUNICORN_CONFIG
     from tests.conftest import REPO, free_port
 
     db = connection.settings_dict
@@ -65,10 +66,14 @@ def api_server(transactional_db, settings, fresh_quotas):
            "API_RATE_ANONYMOUS": str(settings.API_RATE_ANONYMOUS),
            "API_RATE_WINDOW": str(settings.API_RATE_WINDOW),
            "NUM_PROXIES": str(settings.NUM_PROXIES)}
+    # Its log goes to a file: a pipe nobody reads fills up (every 4xx is logged) and then
+    # blocks the workers.
+    log = (tmp_path / "gunicorn.log").open("w+")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "defpub.wsgi", "--bind", f"127.0.0.1:{port}",
+        [sys.executable, "-m", "gunicorn", "-c", GUNICORN_CONFIG, "defpub.wsgi",
+         "--bind", f"127.0.0.1:{port}",
          "--workers", "3", "--graceful-timeout", "5"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -78,8 +83,10 @@ def api_server(transactional_db, settings, fresh_quotas):
         except OSError:  # refused, reset, or timed out while a busy machine starts it
             if server.poll() is not None or time.monotonic() > deadline:
                 server.kill()
-                pytest.fail(f"gunicorn did not start: {server.stderr.read()[-2000:]}")
+                log.seek(0)
+                pytest.fail(f"gunicorn did not start: {log.read()[-2000:]}")
             time.sleep(0.2)
     yield LiveServer(url=base, env=env)
     server.terminate()
     server.wait(timeout=20)
+    log.close()

@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from defpub.runtime.supervisor import Child, Supervisor
 
-# Warm-up hooks: each worker loads the models after the fork; /healthz says "warming" till then.
+# Warm-up hooks (each worker loads the models after the fork; /healthz says "warming" till
+# then) and no request-line limit (the application answers long URLs itself): see there.
 GUNICORN_CONFIG = "python:defpub.runtime.gunicorn_conf"
 
 
@@ -47,7 +48,8 @@ class Command(BaseCommand):
         web_env = embedding_env(env, processes=web_workers)
         worker_env = embedding_env(env, processes=worker_concurrency)
         children = [
-            Child("web", [python, "-m", "gunicorn", "defpub.wsgi", "--bind", f"{host}:{port}",
+            Child("web", [python, "-m", "gunicorn", "-c", GUNICORN_CONFIG, "defpub.wsgi",
+                          "--bind", f"{host}:{port}",
                           "--workers", str(web_workers), "--access-logfile", "-",
                           "--graceful-timeout", "10",
                           "--config", GUNICORN_CONFIG], env=web_env),
