@@ -20,7 +20,9 @@ _EN_REF = re.compile(rf"\bclaims?\s*({_LIST})", re.IGNORECASE)
 _ZH_REF = re.compile(rf"权利要求\s*({_LIST})")
 _ALL_PRECEDING = re.compile(
     r"any\s+(?:one\s+)?(?:of\s+the\s+)?(?:preceding|previous|foregoing|above)\s+claims?"
-    r"|前述任[一意](?:一)?项?权利要求|前述(?:各|任一)项?权利要求", re.IGNORECASE)
+    r"|前述任[一意](?:一)?项?权利要求|前述(?:各|任一)项?权利要求",
+    re.IGNORECASE,
+)
 _RANGE_SPLIT = re.compile(rf"\s*{_RANGE}\s*", re.IGNORECASE)
 
 # Words that show the claim defines a new thing that merely uses the referred claim's
@@ -32,21 +34,26 @@ _NEW_CATEGORY = re.compile(
     r"(?:of|for)\s+(?:manufacturing|producing|making|operating|controlling|preparing|"
     r"assembling|testing|installing))\b"
     r"|包括|包含|含有|具有|采用|使用|利用|应用|设有|装有|存储|执行|实现",
-    re.IGNORECASE)
-_ZH_DEPENDENT_START = re.compile(r"^\s*(?:根据|如|按照|依据|依照|按|由|基于)?\s*(?:前述)?\s*(?:任一项?|各项)?权利要求")
+    re.IGNORECASE,
+)
+_ZH_DEPENDENT_START = re.compile(
+    r"^\s*(?:根据|如|按照|依据|依照|按|由|基于)?\s*(?:前述)?\s*(?:任一项?|各项)?权利要求"
+)
 
 _EN_CUES = re.compile(
     r"(?<=[:;])\s+(?=\S)|(?<=：|；)"
     r"|(?=\bwherein\b|\bwhereby\b|\bcharacteri[sz]ed\s+in\s+that\b|\bcharacteri[sz]ed\s+by\b)"
-    r"|(?=其特征在于)|(?<=，)(?=其中)", re.IGNORECASE)
+    r"|(?=其特征在于)|(?<=，)(?=其中)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
 class ClaimSource:
     number: int | None
     text: str
-    refs: list[int] = field(default_factory=list)      # from claim-ref
-    blocks: list[int] = field(default_factory=list)    # start offsets of nested claim-text
+    refs: list[int] = field(default_factory=list)  # from claim-ref
+    blocks: list[int] = field(default_factory=list)  # start offsets of nested claim-text
 
 
 @dataclass
@@ -79,7 +86,7 @@ def split_claims(text: str) -> list[ClaimSource]:
     claims = []
     for index, match in enumerate(starts):
         end = starts[index + 1].start() if index + 1 < len(starts) else len(text)
-        claims.append(ClaimSource(number=int(match.group(1)), text=text[match.end():end].strip()))
+        claims.append(ClaimSource(number=int(match.group(1)), text=text[match.end() : end].strip()))
     return claims
 
 
@@ -113,7 +120,9 @@ def _strip_number(source: ClaimSource) -> tuple[str, list[int], int | None]:
         number = int(match.group(1)) if number is None else number
         cut = match.end()
     text = text[cut:]
-    blocks = sorted({max(0, b - lead - cut) for b in source.blocks if 0 < b - lead - cut < len(text)})
+    blocks = sorted(
+        {max(0, b - lead - cut) for b in source.blocks if 0 < b - lead - cut < len(text)}
+    )
     return text, blocks, number
 
 
@@ -159,10 +168,13 @@ def _resolve(claim: ParsedClaim, *, xml_refs: list[int], known: set[int]) -> Non
     valid = []
     for ref in refs:
         if ref not in known:
-            claim.problems.append(f"claim {claim.number} refers to claim {ref}, which does not exist")
+            claim.problems.append(
+                f"claim {claim.number} refers to claim {ref}, which does not exist"
+            )
         elif ref >= claim.number:
             claim.problems.append(
-                f"claim {claim.number} refers to claim {ref}, which is not an earlier claim")
+                f"claim {claim.number} refers to claim {ref}, which is not an earlier claim"
+            )
         else:
             valid.append(ref)
     valid.sort()
@@ -201,12 +213,16 @@ def elements_of(text: str, *, blocks: list[int] | None = None) -> list[Element]:
 
 
 def _keep_conjunction_with_previous(text: str, cuts: list[int]) -> list[int]:
-    """"a box; and a lid" -> "a box; and" | "a lid": the conjunction closes the list item."""
+    """ "a box; and a lid" -> "a box; and" | "a lid": the conjunction closes the list item."""
     moved = []
     for cut in cuts:
         match = re.match(r"\s*(?:and|or)\b\s*", text[cut:], re.IGNORECASE)
         after = cut + match.end() if match else cut
-        if match and after < len(text) and not re.match(r"(?i)wherein|whereby|characteri", text[cut:]):
+        if (
+            match
+            and after < len(text)
+            and not re.match(r"(?i)wherein|whereby|characteri", text[cut:])
+        ):
             moved.append(after)
         else:
             moved.append(cut)

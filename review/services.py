@@ -15,8 +15,11 @@ from review.importers.xmldocs import DocumentError, parse_document, split_docume
 from review.models import Claim, Filing
 
 FORMATS = ("auto", "jsonl", "uspto", "epo", "cnipa")
-_XML_PARSERS = {uspto.ROOT: ("uspto", uspto.parse), epo.ROOT: ("epo", epo.parse),
-                **{root: ("cnipa", cnipa.parse) for root in cnipa.ROOTS}}
+_XML_PARSERS = {
+    uspto.ROOT: ("uspto", uspto.parse),
+    epo.ROOT: ("epo", epo.parse),
+    **{root: ("cnipa", cnipa.parse) for root in cnipa.ROOTS},
+}
 
 
 class ImportFailed(Exception):
@@ -28,13 +31,14 @@ class ImportReport:
     documents: int = 0
     created: int = 0
     unchanged: int = 0
-    errors: list[str] = field(default_factory=list)      # "FILE: document N (line L): why"
+    errors: list[str] = field(default_factory=list)  # "FILE: document N (line L): why"
     warnings: list[str] = field(default_factory=list)
     created_ids: list[int] = field(default_factory=list)  # for screening, later
 
 
-def filings_import(*, path: Path, fmt: str = "auto",
-                   progress: Callable[[int], None] | None = None) -> ImportReport:
+def filings_import(
+    *, path: Path, fmt: str = "auto", progress: Callable[[int], None] | None = None
+) -> ImportReport:
     """Import every document of a file; each in its own transaction, so a bad one costs
     only itself. A re-import of the same office, number and kind changes nothing."""
     if fmt not in FORMATS:
@@ -75,10 +79,14 @@ def detect_format(path: Path) -> str:
     raise ImportFailed(f"{path}: neither JSON lines nor XML (it starts with {text[:16]!r})")
 
 
-def _xml_records(path: Path, fmt: str) -> Iterator[tuple[str, FilingData | DocumentError, list[str]]]:
+def _xml_records(
+    path: Path, fmt: str
+) -> Iterator[tuple[str, FilingData | DocumentError, list[str]]]:
     with open(path, "rb") as handle:
         for raw in split_documents(handle):
-            where = f"document {raw.ordinal} (line {raw.line})" if raw.ordinal else f"line {raw.line}"
+            where = (
+                f"document {raw.ordinal} (line {raw.line})" if raw.ordinal else f"line {raw.line}"
+            )
             if raw.error:
                 yield where, DocumentError(raw.error), []
                 continue
@@ -86,8 +94,9 @@ def _xml_records(path: Path, fmt: str) -> Iterator[tuple[str, FilingData | Docum
                 parsed = parse_document(raw.data)
                 name, parser = _XML_PARSERS.get(parsed.root.tag.rsplit("}", 1)[-1], ("", None))
                 if parser is None or (fmt not in ("xml", name)):
-                    raise DocumentError(f"<{parsed.root.tag}> is not a {fmt if fmt != 'xml' else 'known'} "
-                                        "document")
+                    raise DocumentError(
+                        f"<{parsed.root.tag}> is not a {fmt if fmt != 'xml' else 'known'} document"
+                    )
                 yield where, parser(parsed.root), parsed.warnings
             except DocumentError as error:
                 if error.line:
@@ -119,31 +128,53 @@ def filing_save(*, data: FilingData, source: str = "") -> tuple[Filing, bool]:
     try:
         with transaction.atomic():
             filing = Filing.objects.create(
-                office=data.office, number=data.number, kind=data.kind,
-                application_number=data.application_number, filing_date=data.filing_date,
-                publication_date=data.publication_date, language=data.language,
-                title=data.title, abstract=data.abstract, applicants=data.applicants,
-                ipc=data.ipc, cpc=data.cpc, priority_claims=data.priority_claims,
-                benefit_claims=data.benefit_claims, pct=data.pct,
-                earliest_date=earliest_date, earliest_reason=reason,
-                first_version=_first_version(data), source=source[:300],
+                office=data.office,
+                number=data.number,
+                kind=data.kind,
+                application_number=data.application_number,
+                filing_date=data.filing_date,
+                publication_date=data.publication_date,
+                language=data.language,
+                title=data.title,
+                abstract=data.abstract,
+                applicants=data.applicants,
+                ipc=data.ipc,
+                cpc=data.cpc,
+                priority_claims=data.priority_claims,
+                benefit_claims=data.benefit_claims,
+                pct=data.pct,
+                earliest_date=earliest_date,
+                earliest_reason=reason,
+                first_version=_first_version(data),
+                source=source[:300],
                 problems=[*data.warnings, *(p for claim in claims for p in claim.problems)],
             )
     except IntegrityError:  # imported by someone else meanwhile
         return Filing.objects.get(office=data.office, number=data.number, kind=data.kind), False
     Claim.objects.bulk_create(
-        Claim(filing=filing, number=claim.number, text=claim.text, independent=claim.independent,
-              parents=claim.parents, references=claim.references,
-              elements=[element.as_dict() for element in claim.elements], problems=claim.problems)
-        for claim in claims)
+        Claim(
+            filing=filing,
+            number=claim.number,
+            text=claim.text,
+            independent=claim.independent,
+            parents=claim.parents,
+            references=claim.references,
+            elements=[element.as_dict() for element in claim.elements],
+            problems=claim.problems,
+        )
+        for claim in claims
+    )
     audit(actor=None, action="filing.import", target=filing, source=source[:300])
     return filing, True
 
 
 def _first_version(data: FilingData) -> Filing | None:
     """An earlier kind of the same application (A1 before A2 or B1): link to its first."""
-    same = Q(office=data.office) & (Q(application_number=data.application_number)
-                                    if data.application_number else Q(number=data.number))
+    same = Q(office=data.office) & (
+        Q(application_number=data.application_number)
+        if data.application_number
+        else Q(number=data.number)
+    )
     earlier = Filing.objects.filter(same).order_by("publication_date", "pk").first()
     if earlier is None:
         return None

@@ -22,8 +22,14 @@ def claims_from(claims_node: Element | None) -> list[ClaimSource]:
         builder = _Builder(numbers)
         builder.walk(node)
         text = builder.text()
-        sources.append(ClaimSource(number=_number(node.get("num")) or position, text=text,
-                                   refs=builder.refs, blocks=builder.blocks))
+        sources.append(
+            ClaimSource(
+                number=_number(node.get("num")) or position,
+                text=text,
+                refs=builder.refs,
+                blocks=builder.blocks,
+            )
+        )
     return sources
 
 

@@ -43,7 +43,9 @@ def parse(root: Element) -> FilingData:
     biblio = _first(root, "cn-bibliographic-data", "bibliographic-data")
     if biblio is None:
         raise DocumentError("no cn-bibliographic-data")
-    publication = _first(biblio, "cn-publication-reference/document-id", "publication-reference/document-id")
+    publication = _first(
+        biblio, "cn-publication-reference/document-id", "publication-reference/document-id"
+    )
     number = find_text(publication, "doc-number")
     if not number:
         raise DocumentError("no publication number (publication-reference/document-id/doc-number)")
@@ -59,9 +61,14 @@ def parse(root: Element) -> FilingData:
         language=language,
         applicants=_applicants(biblio),
         ipc=_ipc(biblio),
-        priority_claims=[{"country": find_text(c, "country"), "number": find_text(c, "doc-number"),
-                          "date": xml_date(find_text(c, "date"))}
-                         for c in biblio.findall("priority-claims/priority-claim")],
+        priority_claims=[
+            {
+                "country": find_text(c, "country"),
+                "number": find_text(c, "doc-number"),
+                "date": xml_date(find_text(c, "date")),
+            }
+            for c in biblio.findall("priority-claims/priority-claim")
+        ],
         pct=_pct(biblio),
         claims=claims_from(_first(root, "claims", "cn-claims")),
     )
@@ -80,10 +87,20 @@ def _applicants(biblio: Element) -> list[str]:
     names = []
     for node in biblio.iter():
         if node.tag in ("cn-applicant", "applicant"):
-            name = (find_text(node, "name") or find_text(node, "addressbook/name")
-                    or find_text(node, "addressbook/orgname")
-                    or " ".join(filter(None, (find_text(node, "addressbook/first-name"),
-                                              find_text(node, "addressbook/last-name")))))
+            name = (
+                find_text(node, "name")
+                or find_text(node, "addressbook/name")
+                or find_text(node, "addressbook/orgname")
+                or " ".join(
+                    filter(
+                        None,
+                        (
+                            find_text(node, "addressbook/first-name"),
+                            find_text(node, "addressbook/last-name"),
+                        ),
+                    )
+                )
+            )
             if name and name not in names:
                 names.append(name)
     return names
@@ -93,8 +110,14 @@ def _ipc(biblio: Element) -> list[str]:
     codes = []
     for node in biblio.findall("classifications-ipcr/classification-ipcr"):
         if node.find("section") is not None:
-            codes.append(symbol(*(find_text(node, p) for p in
-                                  ("section", "class", "subclass", "main-group", "subgroup"))))
+            codes.append(
+                symbol(
+                    *(
+                        find_text(node, p)
+                        for p in ("section", "class", "subclass", "main-group", "subgroup")
+                    )
+                )
+            )
         else:
             codes.append(flat_symbol(text_of(node)))
     return list(dict.fromkeys(code for code in codes if code))

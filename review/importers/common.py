@@ -30,9 +30,9 @@ class FilingData:
     applicants: list = field(default_factory=list)
     ipc: list = field(default_factory=list)
     cpc: list = field(default_factory=list)
-    priority_claims: list = field(default_factory=list)   # {"country", "number", "date"}
-    benefit_claims: list = field(default_factory=list)    # {"relation", "country", "number", "date"}
-    pct: dict = field(default_factory=dict)               # {"number", "date", "publication"?}
+    priority_claims: list = field(default_factory=list)  # {"country", "number", "date"}
+    benefit_claims: list = field(default_factory=list)  # {"relation", "country", "number", "date"}
+    pct: dict = field(default_factory=dict)  # {"number", "date", "publication"?}
     claims: list[ClaimSource] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -48,15 +48,21 @@ def earliest(data: FilingData) -> tuple[str | None, str]:
     candidates = []
     for claim in data.priority_claims:
         if _valid(claim.get("date")):
-            reason = f"priority {claim.get('country', '')} {claim.get('number', '')}".replace("  ", " ")
+            reason = f"priority {claim.get('country', '')} {claim.get('number', '')}".replace(
+                "  ", " "
+            )
             candidates.append((claim["date"], 0, f"{reason.strip()} of {claim['date']}"))
     for claim in data.benefit_claims:
         if _valid(claim.get("date")):
-            relation = BENEFIT_NAMES.get(claim.get("relation", ""), claim.get("relation", "benefit of"))
+            relation = BENEFIT_NAMES.get(
+                claim.get("relation", ""), claim.get("relation", "benefit of")
+            )
             who = f"{claim.get('country', '')} {claim.get('number', '')}".strip()
             candidates.append((claim["date"], 1, f"{relation} {who} of {claim['date']}"))
     if _valid(data.pct.get("date")):
-        candidates.append((data.pct["date"], 2, f"PCT {data.pct.get('number', '')} of {data.pct['date']}"))
+        candidates.append(
+            (data.pct["date"], 2, f"PCT {data.pct.get('number', '')} of {data.pct['date']}")
+        )
     if _valid(data.filing_date):
         candidates.append((data.filing_date, 3, f"filing date {data.filing_date}"))
     if not candidates:

@@ -37,8 +37,12 @@ def parse(root: Element) -> FilingData:
         publication_date=xml_date(find_text(sdobi, "B100/B140/date") or root.get("date-publ", "")),
         language=language,
         title=_titles(sdobi),
-        applicants=[text_of(node.find("snm")) for node in sdobi.iter("B711") if node.find("snm") is not None],
-        ipc=_codes(sdobi, ("B500/B510EP/classification-ipcr/text", "B500/B510/B511", "B500/B510/B512")),
+        applicants=[
+            text_of(node.find("snm")) for node in sdobi.iter("B711") if node.find("snm") is not None
+        ],
+        ipc=_codes(
+            sdobi, ("B500/B510EP/classification-ipcr/text", "B500/B510/B511", "B500/B510/B512")
+        ),
         cpc=_codes(sdobi, ("B500/B520EP/classifications-cpc/classification-cpc/text",)),
         priority_claims=_priorities(sdobi),
         benefit_claims=_divisional(sdobi),
@@ -47,7 +51,9 @@ def parse(root: Element) -> FilingData:
     )
     for abstract in root.findall("abstract"):
         lang = (abstract.get("lang") or language).lower()
-        data.abstract[lang] = " ".join(text_of(p) for p in abstract.findall("p")) or text_of(abstract)
+        data.abstract[lang] = " ".join(text_of(p) for p in abstract.findall("p")) or text_of(
+            abstract
+        )
     return data
 
 
@@ -86,7 +92,9 @@ def _divisional(sdobi: Element) -> list[dict]:
         number = find_text(parent, "dnum/anum")
         date = xml_date(find_text(parent, "date"))
         if number and date and not any(b["number"] == number for b in benefits):
-            benefits.append({"relation": "division", "country": "EP", "number": number, "date": date})
+            benefits.append(
+                {"relation": "division", "country": "EP", "number": number, "date": date}
+            )
     return benefits
 
 

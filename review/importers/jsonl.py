@@ -29,21 +29,29 @@ def parse_line(line: str) -> FilingData:
         raise DocumentError("office and number are required")
     language = _text(record, "language").lower() or "en"
     data = FilingData(
-        office=office, number=number, kind=_text(record, "kind"),
+        office=office,
+        number=number,
+        kind=_text(record, "kind"),
         application_number=_text(record, "application_number"),
         filing_date=_date(record, "filing_date"),
         publication_date=_date(record, "publication_date"),
         language=language,
         title=_languages(record.get("title"), language, "title"),
         abstract=_languages(record.get("abstract"), language, "abstract"),
-        applicants=_strings(record, "applicants"), ipc=_strings(record, "ipc"),
+        applicants=_strings(record, "applicants"),
+        ipc=_strings(record, "ipc"),
         cpc=_strings(record, "cpc"),
         claims=_claims(record.get("claims")),
     )
     priority = _date(record, "priority_date")
     if priority:
-        data.priority_claims.append({"country": _text(record, "priority_country"),
-                                     "number": _text(record, "priority_number"), "date": priority})
+        data.priority_claims.append(
+            {
+                "country": _text(record, "priority_country"),
+                "number": _text(record, "priority_number"),
+                "date": priority,
+            }
+        )
     if not data.title:
         raise DocumentError("title is required")
     return data
@@ -73,7 +81,9 @@ def _languages(value, language: str, key: str) -> dict:
         return {}
     if isinstance(value, str):
         return {language: value}
-    if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+    if isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
         return {k.lower(): v for k, v in value.items() if v.strip()}
     raise DocumentError(f"{key} must be a string or {{lang: text}}")
 

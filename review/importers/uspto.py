@@ -49,7 +49,9 @@ def parse(root: Element) -> FilingData:
     title = find_text(biblio, "invention-title")
     if title:
         data.title[language] = title
-    abstract = " ".join(text_of(p) for p in root.findall("abstract/p")) or find_text(root, "abstract")
+    abstract = " ".join(text_of(p) for p in root.findall("abstract/p")) or find_text(
+        root, "abstract"
+    )
     if abstract:
         data.abstract[language] = abstract
     return data
@@ -57,11 +59,17 @@ def parse(root: Element) -> FilingData:
 
 def _applicants(biblio: Element) -> list[str]:
     names = []
-    for tag in ("us-parties/us-applicants/us-applicant", "parties/applicants/applicant",
-                "assignees/assignee"):
+    for tag in (
+        "us-parties/us-applicants/us-applicant",
+        "parties/applicants/applicant",
+        "assignees/assignee",
+    ):
         for applicant in biblio.findall(tag):
-            name = _name(applicant.find("addressbook") if applicant.find("addressbook") is not None
-                         else applicant)
+            name = _name(
+                applicant.find("addressbook")
+                if applicant.find("addressbook") is not None
+                else applicant
+            )
             if name and name not in names:
                 names.append(name)
     return names
@@ -71,8 +79,9 @@ def _name(book: Element) -> str:
     org = find_text(book, "orgname")
     if org:
         return org
-    return " ".join(part for part in (find_text(book, "first-name"), find_text(book, "last-name"))
-                    if part)
+    return " ".join(
+        part for part in (find_text(book, "first-name"), find_text(book, "last-name")) if part
+    )
 
 
 def symbol(section: str, klass: str, subclass: str, group: str, subgroup: str) -> str:
@@ -83,8 +92,12 @@ def symbol(section: str, klass: str, subclass: str, group: str, subgroup: str) -
 
 
 def _structured(node: Element) -> str:
-    return symbol(*(find_text(node, part) for part in
-                    ("section", "class", "subclass", "main-group", "subgroup")))
+    return symbol(
+        *(
+            find_text(node, part)
+            for part in ("section", "class", "subclass", "main-group", "subgroup")
+        )
+    )
 
 
 _FLAT = re.compile(r"([A-H])\s*(\d\d)\s*([A-Z])\s*0*(\d{1,4})\s*/\s*(\d{1,6})")
@@ -97,7 +110,9 @@ def flat_symbol(text: str) -> str:
 
 
 def _ipc(biblio: Element) -> list[str]:
-    codes = [_structured(node) for node in biblio.findall("classifications-ipcr/classification-ipcr")]
+    codes = [
+        _structured(node) for node in biblio.findall("classifications-ipcr/classification-ipcr")
+    ]
     for node in biblio.findall("classification-ipc/*"):
         if node.tag in ("main-classification", "further-classification"):
             codes.append(flat_symbol(text_of(node)))
@@ -113,8 +128,13 @@ def _cpc(biblio: Element) -> list[str]:
 def _priorities(biblio: Element) -> list[dict]:
     claims = []
     for claim in biblio.findall("priority-claims/priority-claim"):
-        claims.append({"country": find_text(claim, "country"), "number": find_text(claim, "doc-number"),
-                       "date": xml_date(find_text(claim, "date"))})
+        claims.append(
+            {
+                "country": find_text(claim, "country"),
+                "number": find_text(claim, "doc-number"),
+                "date": xml_date(find_text(claim, "date")),
+            }
+        )
     return claims
 
 
@@ -135,8 +155,12 @@ def _benefits(biblio: Element) -> list[dict]:
 
 
 def _document(document: Element | None, relation: str) -> dict:
-    return {"relation": relation, "country": find_text(document, "country") or "US",
-            "number": find_text(document, "doc-number"), "date": xml_date(find_text(document, "date"))}
+    return {
+        "relation": relation,
+        "country": find_text(document, "country") or "US",
+        "number": find_text(document, "doc-number"),
+        "date": xml_date(find_text(document, "date")),
+    }
 
 
 def _pct(biblio: Element) -> dict:

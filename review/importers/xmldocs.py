@@ -18,23 +18,69 @@ from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
+from django.conf import settings
 
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024   # one application; the largest real ones are ~20 MB
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024  # one application; the largest real ones are ~20 MB
+# (setting WATCH_MAX_DOCUMENT_BYTES overrides it)
 MAX_LINE_BYTES = 16 * 1024 * 1024
 
 _GREEK = {  # ISO 8879 ISOgrk1, used by the USPTO and EPO DTDs
-    "agr": "α", "bgr": "β", "ggr": "γ", "dgr": "δ", "egr": "ε", "zgr": "ζ", "eegr": "η",
-    "thgr": "θ", "igr": "ι", "kgr": "κ", "lgr": "λ", "mgr": "μ", "ngr": "ν", "xgr": "ξ",
-    "ogr": "ο", "pgr": "π", "rgr": "ρ", "sgr": "σ", "sfgr": "ς", "tgr": "τ", "ugr": "υ",
-    "phgr": "φ", "khgr": "χ", "psgr": "ψ", "ohgr": "ω",
-    "Agr": "Α", "Bgr": "Β", "Ggr": "Γ", "Dgr": "Δ", "Egr": "Ε", "Zgr": "Ζ", "EEgr": "Η",
-    "THgr": "Θ", "Igr": "Ι", "Kgr": "Κ", "Lgr": "Λ", "Mgr": "Μ", "Ngr": "Ν", "Xgr": "Ξ",
-    "Ogr": "Ο", "Pgr": "Π", "Rgr": "Ρ", "Sgr": "Σ", "Tgr": "Τ", "Ugr": "Υ", "PHgr": "Φ",
-    "KHgr": "Χ", "PSgr": "Ψ", "OHgr": "Ω",
+    "agr": "α",
+    "bgr": "β",
+    "ggr": "γ",
+    "dgr": "δ",
+    "egr": "ε",
+    "zgr": "ζ",
+    "eegr": "η",
+    "thgr": "θ",
+    "igr": "ι",
+    "kgr": "κ",
+    "lgr": "λ",
+    "mgr": "μ",
+    "ngr": "ν",
+    "xgr": "ξ",
+    "ogr": "ο",
+    "pgr": "π",
+    "rgr": "ρ",
+    "sgr": "σ",
+    "sfgr": "ς",
+    "tgr": "τ",
+    "ugr": "υ",
+    "phgr": "φ",
+    "khgr": "χ",
+    "psgr": "ψ",
+    "ohgr": "ω",
+    "Agr": "Α",
+    "Bgr": "Β",
+    "Ggr": "Γ",
+    "Dgr": "Δ",
+    "Egr": "Ε",
+    "Zgr": "Ζ",
+    "EEgr": "Η",
+    "THgr": "Θ",
+    "Igr": "Ι",
+    "Kgr": "Κ",
+    "Lgr": "Λ",
+    "Mgr": "Μ",
+    "Ngr": "Ν",
+    "Xgr": "Ξ",
+    "Ogr": "Ο",
+    "Pgr": "Π",
+    "Rgr": "Ρ",
+    "Sgr": "Σ",
+    "Tgr": "Τ",
+    "Ugr": "Υ",
+    "PHgr": "Φ",
+    "KHgr": "Χ",
+    "PSgr": "Ψ",
+    "OHgr": "Ω",
 }
 _BUILTIN = {"amp", "lt", "gt", "quot", "apos"}
-ENTITIES = {name[:-1]: value for name, value in html.entities.html5.items()
-            if name.endswith(";") and name[:-1] not in _BUILTIN}
+ENTITIES = {
+    name[:-1]: value
+    for name, value in html.entities.html5.items()
+    if name.endswith(";") and name[:-1] not in _BUILTIN
+}
 ENTITIES.update(_GREEK)
 _ENTITY_REF = re.compile(r"&([A-Za-z][A-Za-z0-9._-]{0,40});")
 _DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^\[>]*\[(.*?)\]\s*>", re.DOTALL)
@@ -50,10 +96,10 @@ class DocumentError(Exception):
 
 @dataclass
 class RawDocument:
-    ordinal: int          # 1-based position in the file
-    line: int             # line where it starts in the file
+    ordinal: int  # 1-based position in the file
+    line: int  # line where it starts in the file
     lines: list[bytes] = field(default_factory=list)
-    error: str = ""       # set when the document could not even be cut out (too big, junk)
+    error: str = ""  # set when the document could not even be cut out (too big, junk)
 
     @property
     def data(self) -> bytes:
@@ -68,12 +114,15 @@ class ParsedDocument:
 
 def split_documents(handle) -> Iterator[RawDocument]:
     """Documents of a concatenated XML file, read line by line (a binary handle)."""
+    limit = getattr(settings, "WATCH_MAX_DOCUMENT_BYTES", MAX_DOCUMENT_BYTES)
     current: RawDocument | None = None
     size = 0
     ordinal = 0
     junk_line = None
     for line_number, line in enumerate(_lines(handle), start=1):
-        if line.lstrip().startswith(b"<?xml") or (current is None and line.lstrip().startswith(b"<")):
+        if line.lstrip().startswith(b"<?xml") or (
+            current is None and line.lstrip().startswith(b"<")
+        ):
             if current is not None:
                 yield current
             ordinal += 1
@@ -87,15 +136,17 @@ def split_documents(handle) -> Iterator[RawDocument]:
         if current.error:
             continue
         size += len(line)
-        if size > MAX_DOCUMENT_BYTES:
-            current.error = f"document larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB"
+        if size > limit:
+            current.error = f"document larger than {limit:,} bytes; skipped"
             current.lines = []
             continue
         current.lines.append(line)
     if current is not None:
         yield current
     if junk_line is not None:
-        yield RawDocument(ordinal=0, line=junk_line, error="text that is not XML before the first document")
+        yield RawDocument(
+            ordinal=0, line=junk_line, error="text that is not XML before the first document"
+        )
 
 
 def _lines(handle) -> Iterator[bytes]:
@@ -114,7 +165,9 @@ def parse_document(data: bytes) -> ParsedDocument:
         line = data[: error.start].count(b"\n") + 1
         raise DocumentError(f"not UTF-8 ({error.reason})", line=line) from error
     if "\x00" in text:
-        raise DocumentError("binary data (NUL bytes), not XML", line=text[: text.index("\x00")].count("\n") + 1)
+        raise DocumentError(
+            "binary data (NUL bytes), not XML", line=text[: text.index("\x00")].count("\n") + 1
+        )
     subset = _DOCTYPE_SUBSET.search(text)
     if subset and "<!ENTITY" in subset.group(1):
         line = text[: subset.start()].count("\n") + 1
@@ -148,6 +201,7 @@ def _reason(error: ParseError) -> str:
 
 
 # Helpers shared by the office parsers.
+
 
 def text_of(node: Element | None) -> str:
     """All text inside a node, whitespace collapsed."""

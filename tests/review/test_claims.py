@@ -39,10 +39,11 @@ def test_a_claim_in_another_category_is_independent_with_its_reference():
     claims = parsed(EP_STYLE)
     assert claims[7].independent and claims[7].references == [1] and claims[7].parents == []
     assert claims[9].independent and claims[9].references == [2]
-    assert claims[8].independent and claims[8].references == [3]   # a method of making it
+    assert claims[8].independent and claims[8].references == [3]  # a method of making it
 
 
-ZH = """1. 一种空调控制装置，其特征在于，包括：温度传感器；湿度传感器；以及控制器，所述控制器根据两个传感器的输出设定压缩机转速。
+ZH = """1. 一种空调控制装置，其特征在于，包括：温度传感器；湿度传感器；以及控制器，\
+所述控制器根据两个传感器的输出设定压缩机转速。
 2. 根据权利要求1所述的空调控制装置，其特征在于，所述湿度低于40%时降低转速。
 3. 如权利要求1至2任一项所述的空调控制装置，其中，所述温度传感器为热敏电阻。
 4. 根据权利要求1或2所述的空调控制装置，其特征在于，还包括显示屏。
@@ -58,7 +59,7 @@ def test_chinese_dependencies():
     assert claims[2].parents == [1]
     assert claims[3].parents == [1, 2]
     assert claims[4].parents == [1, 2]
-    assert claims[5].parents == [3, 4]          # full-width digits and 、
+    assert claims[5].parents == [3, 4]  # full-width digits and 、
     assert claims[6].references == [1]
     assert claims[7].parents == [1, 2, 3, 4, 5, 6]
     assert claims[8].parents == [7]
@@ -71,30 +72,43 @@ def test_chinese_elements_keep_offsets():
     assert texts[1].startswith("其特征在于")
     assert "温度传感器；" in texts and "湿度传感器；" in texts
     for element in claim.elements:
-        assert claim.text[element.start:element.end] == element.text
+        assert claim.text[element.start : element.end] == element.text
 
 
 def test_english_elements_split_on_colon_semicolon_and_wherein():
-    claim = parsed("1. A light source comprising: a substrate; a diode on the substrate; and "
-                   "a lens, wherein the lens is made of silicone at a ratio of 50:50.")[1]
+    claim = parsed(
+        "1. A light source comprising: a substrate; a diode on the substrate; and "
+        "a lens, wherein the lens is made of silicone at a ratio of 50:50."
+    )[1]
     assert [e.text for e in claim.elements] == [
-        "A light source comprising:", "a substrate;", "a diode on the substrate; and", "a lens,",
-        "wherein the lens is made of silicone at a ratio of 50:50."]
+        "A light source comprising:",
+        "a substrate;",
+        "a diode on the substrate; and",
+        "a lens,",
+        "wherein the lens is made of silicone at a ratio of 50:50.",
+    ]
     claim = parsed("1. A pump having a rotor, characterised in that the rotor is ceramic.")[1]
-    assert [e.text for e in claim.elements] == ["A pump having a rotor,",
-                                                 "characterised in that the rotor is ceramic."]
+    assert [e.text for e in claim.elements] == [
+        "A pump having a rotor,",
+        "characterised in that the rotor is ceramic.",
+    ]
 
 
 def test_xml_blocks_are_the_elements_when_given():
     text = "A device comprising: a box; and a lid, wherein the lid is hinged."
     elements = elements_of(text, blocks=[text.index("a box"), text.index("a lid")])
-    assert [e.text for e in elements] == ["A device comprising:", "a box; and",
-                                          "a lid, wherein the lid is hinged."]
+    assert [e.text for e in elements] == [
+        "A device comprising:",
+        "a box; and",
+        "a lid, wherein the lid is hinged.",
+    ]
 
 
 def test_unresolvable_references_are_reported_not_guessed():
-    claims = parsed("1. A cup.\n2. The cup of claim 5, wherein it is blue.\n"
-                    "3. The cup of claim 3, wherein it is red.\n4. The cup of claim 2 or 7.")
+    claims = parsed(
+        "1. A cup.\n2. The cup of claim 5, wherein it is blue.\n"
+        "3. The cup of claim 3, wherein it is red.\n4. The cup of claim 2 or 7."
+    )
     assert claims[2].parents == [] and not claims[2].independent
     assert claims[2].problems == ["claim 2 refers to claim 5, which does not exist"]
     assert claims[3].problems == ["claim 3 refers to claim 3, which is not an earlier claim"]
@@ -103,8 +117,12 @@ def test_unresolvable_references_are_reported_not_guessed():
 
 
 def test_claim_ref_targets_are_used():
-    claims = parse_claims([ClaimSource(number=1, text="1. A cup."),
-                           ClaimSource(number=2, text="2. The cup as above, blue.", refs=[1])])
+    claims = parse_claims(
+        [
+            ClaimSource(number=1, text="1. A cup."),
+            ClaimSource(number=2, text="2. The cup as above, blue.", refs=[1]),
+        ]
+    )
     assert claims[1].parents == [1] and claims[1].text == "The cup as above, blue."
 
 
@@ -118,17 +136,42 @@ def test_the_parser_never_raises_and_keeps_its_invariants(texts):
         assert all(parent in numbers and parent < claim.number for parent in claim.parents)
         assert all(ref in numbers and ref < claim.number for ref in claim.references)
         for element in claim.elements:
-            assert claim.text[element.start:element.end] == element.text
+            assert claim.text[element.start : element.end] == element.text
 
 
-REFERENCE_WORDS = st.sampled_from(["claim", "claims", "权利要求", " to ", "-", " or ", "至", "或",
-                                   "、", ", ", "any one of ", "according to ", "The device of ",
-                                   "wherein", "其特征在于", "；", ":", ";", " "])
+REFERENCE_WORDS = st.sampled_from(
+    [
+        "claim",
+        "claims",
+        "权利要求",
+        " to ",
+        "-",
+        " or ",
+        "至",
+        "或",
+        "、",
+        ", ",
+        "any one of ",
+        "according to ",
+        "The device of ",
+        "wherein",
+        "其特征在于",
+        "；",
+        ":",
+        ";",
+        " ",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.lists(st.one_of(REFERENCE_WORDS, st.integers(0, 12).map(str)), max_size=20)
-                .map("".join), min_size=1, max_size=10))
+@given(
+    st.lists(
+        st.lists(st.one_of(REFERENCE_WORDS, st.integers(0, 12).map(str)), max_size=20).map("".join),
+        min_size=1,
+        max_size=10,
+    )
+)
 def test_every_reference_is_resolved_or_reported(texts):
     claims = parse_claims([ClaimSource(number=None, text=text) for text in texts])
     for claim in claims:

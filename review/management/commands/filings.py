@@ -23,8 +23,10 @@ class Command(BaseCommand):
             return
         for filing in filings:
             title = next(iter(filing.title.values()), "")
-            self.stdout.write(f"{filing.label}\t{filing.earliest_date}\t{len(filing.claims.all())} "
-                              f"claims\t{title}")
+            self.stdout.write(
+                f"{filing.label}\t{filing.earliest_date}\t{len(filing.claims.all())} "
+                f"claims\t{title}"
+            )
 
 
 def _dumps(value) -> str:
