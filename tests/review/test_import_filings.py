@@ -230,3 +230,17 @@ def test_jsonl_in_the_design_form(tmp_path, capsys):
     filing = filings_json(capsys)["20990000001"]
     assert shape(filing) == (2, [1], {2: [1]}) and filing["earliest_date"] == "2020-01-02"
     assert filing["earliest_reason"] == "priority of 2020-01-02"
+
+
+def test_the_admin_shows_filings_read_only(admin_client):
+    call_command("import_filings", str(DATA / "ep-v1-5-A1.xml"))
+    filing = Filing.objects.get()
+    assert admin_client.get("/admin/review/filing/").status_code == 200
+    page = admin_client.get(f"/admin/review/filing/{filing.pk}/change/")
+    assert page.status_code == 200 and "3782854" in page.content.decode()
+    assert admin_client.get("/admin/review/filing/add/").status_code == 403
+    assert (
+        admin_client.post(f"/admin/review/filing/{filing.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert Filing.objects.count() == 1
