@@ -30,8 +30,14 @@ class ClaimInline(admin.TabularInline):
 
 @admin.register(Filing)
 class FilingAdmin(ReadOnly):
-    list_display = ["__str__", "application_number", "publication_date", "earliest_date",
-                    "earliest_reason", "imported_at"]
+    list_display = [
+        "__str__",
+        "application_number",
+        "publication_date",
+        "earliest_date",
+        "earliest_reason",
+        "imported_at",
+    ]
     list_filter = ["office", "kind"]
     search_fields = ["number", "application_number"]
     inlines = [ClaimInline]

@@ -10,6 +10,7 @@ The named entities the office DTDs define (ISO 8879 sets such as `&deg;`, `&mgr;
 and reported by name.
 """
 
+import codecs
 import html.entities
 import re
 from collections.abc import Iterator
@@ -159,11 +160,12 @@ def _lines(handle) -> Iterator[bytes]:
 
 def parse_document(data: bytes) -> ParsedDocument:
     """Parse one document safely; DocumentError on anything it refuses."""
+    encoding = _declared_encoding(data)
     try:
-        text = data.decode("utf-8")
+        text = data.decode(encoding)
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise DocumentError(f"not UTF-8 ({error.reason})", line=line) from error
+        raise DocumentError(f"not {encoding} ({error.reason})", line=line) from error
     if "\x00" in text:
         raise DocumentError(
             "binary data (NUL bytes), not XML", line=text[: text.index("\x00")].count("\n") + 1
@@ -183,6 +185,17 @@ def parse_document(data: bytes) -> ParsedDocument:
     except DefusedXmlException as error:
         raise DocumentError(f"refused: {error.__class__.__name__}") from error
     return ParsedDocument(root=root, warnings=sorted(set(warnings)))
+
+
+def _declared_encoding(data: bytes) -> str:
+    """The encoding the XML declaration names (UTF-8 when none, or an unknown one)."""
+    match = re.match(rb"\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']", data)
+    if not match:
+        return "utf-8"
+    try:
+        return codecs.lookup(match.group(1).decode("ascii")).name
+    except LookupError:
+        return "utf-8"
 
 
 def _entity(match: re.Match, warnings: list[str]) -> str:

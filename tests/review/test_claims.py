@@ -179,3 +179,15 @@ def test_every_reference_is_resolved_or_reported(texts):
             assert problem.startswith(f"claim {claim.number} ")
         if not claim.independent:
             assert claim.parents or claim.problems
+
+
+def test_lists_with_a_serial_comma_and_mixed_words():
+    claims = parsed(
+        "1. A cup.\n2. A cup of claim 1.\n3. The cup of claim 1.\n"
+        "4. The cup of claims 1, 2, or 3, wherein it is blue.\n"
+        "5. The cup of claim 1 or claim 4 and/or claim 2.\n"
+        "6. The cup according to claims 2 through 4."
+    )
+    assert claims[4].parents == [1, 2, 3]
+    assert claims[5].parents == [1, 2, 4]
+    assert claims[6].parents == [2, 3, 4]

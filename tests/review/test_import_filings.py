@@ -216,6 +216,7 @@ def test_jsonl_in_the_design_form(tmp_path, capsys):
             "filing_date": "2021-01-02",
         },
         "{not json",
+        {"office": "CN", "number": "1", "title": "t", "claims": ["1. A.", "2. The A of claim 3."]},
         {"office": "US", "number": "x", "title": "t", "priority_date": "soon"},
     ]
     path = tmp_path / "f.jsonl"
@@ -225,8 +226,9 @@ def test_jsonl_in_the_design_form(tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("import_filings", str(path), "--screen")
     err = capsys.readouterr().err
-    assert "f.jsonl: line 2: not JSON" in err and "f.jsonl: line 3: priority_date" in err
+    assert "f.jsonl: line 2: not JSON" in err and "f.jsonl: line 4: priority_date" in err
     assert "screening is not available yet" in err
+    assert "f.jsonl: line 3: claim 2 refers to claim 3, which does not exist" in err
     filing = filings_json(capsys)["20990000001"]
     assert shape(filing) == (2, [1], {2: [1]}) and filing["earliest_date"] == "2020-01-02"
     assert filing["earliest_reason"] == "priority of 2020-01-02"

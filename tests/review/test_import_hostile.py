@@ -109,3 +109,15 @@ def test_a_wrong_format_is_named(tmp_path, capsys):
     with pytest.raises(CommandError, match="1 document"):
         call_command("import_filings", str(DATA / "ep-v1-5-A1.xml"), "--format", "uspto")
     assert "<ep-patent-document> is not a uspto document" in capsys.readouterr().err
+
+
+def test_a_declared_legacy_encoding_is_honoured(tmp_path, capsys):
+    text = (DATA / "cn-st36-A.xml").read_text(encoding="utf-8")
+    gbk = text.replace('encoding="UTF-8"', 'encoding="GBK"').encode("gbk")
+    (tmp_path / "cn-gbk.xml").write_bytes(gbk)
+    call_command("import_filings", str(tmp_path / "cn-gbk.xml"), "--format", "cnipa")
+    assert Filing.objects.get().title == {"zh": "一种低温提取茶多酚的方法及茶饮料"}
+    (tmp_path / "latin.xml").write_bytes(GOOD.replace(b"Saskatoon", b"Saskatoon\xe9"))
+    with pytest.raises(CommandError):
+        call_command("import_filings", str(tmp_path / "latin.xml"))
+    assert "not utf-8 (invalid continuation byte)" in capsys.readouterr().err
