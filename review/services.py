@@ -106,7 +106,10 @@ def _xml_records(
 
 def _jsonl_records(path: Path) -> Iterator[tuple[str, FilingData | DocumentError, list[str]]]:
     with open(path, "rb") as handle:
-        for number, line in enumerate(handle, start=1):
+        for number, line in enumerate(_bounded_lines(handle), start=1):
+            if line is None:
+                yield f"line {number}", DocumentError("line too long; skipped"), []
+                continue
             if not line.strip():
                 continue
             try:
@@ -115,6 +118,18 @@ def _jsonl_records(path: Path) -> Iterator[tuple[str, FilingData | DocumentError
                 yield f"line {number}", DocumentError("not UTF-8"), []
             except DocumentError as error:
                 yield f"line {number}", error, []
+
+
+def _bounded_lines(handle) -> Iterator[bytes | None]:
+    """Lines of at most MAX_LINE_CHARS bytes; None for a longer one (read past, not kept)."""
+    limit = jsonl.MAX_LINE_CHARS
+    while line := handle.readline(limit + 1):
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := handle.readline(limit)) and not rest.endswith(b"\n"):
+            pass
+        yield None
 
 
 @transaction.atomic

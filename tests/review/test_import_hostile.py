@@ -121,3 +121,13 @@ def test_a_declared_legacy_encoding_is_honoured(tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("import_filings", str(tmp_path / "latin.xml"))
     assert "not utf-8 (invalid continuation byte)" in capsys.readouterr().err
+
+
+def test_a_huge_jsonl_line_is_skipped(tmp_path, capsys):
+    good = '{"office": "US", "number": "1", "title": "A cup", "claims": ["1. A cup."]}\n'
+    huge = '{"office": "US", "number": "2", "title": "' + "x" * 17_000_000 + '"}\n'
+    (tmp_path / "huge.jsonl").write_text(good + huge + good.replace('"1"', '"3"'))
+    with pytest.raises(CommandError, match="1 document"):
+        call_command("import_filings", str(tmp_path / "huge.jsonl"))
+    assert "huge.jsonl: line 2: line too long; skipped" in capsys.readouterr().err
+    assert sorted(Filing.objects.values_list("number", flat=True)) == ["1", "3"]
