@@ -52,17 +52,21 @@ def filings_import(
     for where, data, warnings in records:
         report.documents += 1
         report.warnings.extend(f"{path.name}: {where}: {warning}" for warning in warnings)
+        if progress:
+            progress(1)
         if isinstance(data, DocumentError):
             report.errors.append(f"{path.name}: {where}: {data}")
-        else:
+            continue
+        try:
             filing, created = filing_save(data=data, source=f"{path.name}: {where}")
+        except DocumentError as error:
+            report.errors.append(f"{path.name}: {where}: {error}")
+        else:
             report.created += created
             report.unchanged += not created
             if created:
                 report.created_ids.append(filing.pk)
                 report.warnings.extend(f"{path.name}: {where}: {p}" for p in filing.problems)
-        if progress:
-            progress(1)
     return report
 
 
@@ -97,11 +101,29 @@ def _xml_records(
                     raise DocumentError(
                         f"<{parsed.root.tag}> is not a {fmt if fmt != 'xml' else 'known'} document"
                     )
-                yield where, parser(parsed.root), parsed.warnings
+                yield where, _guarded(parser, parsed.root), parsed.warnings
             except DocumentError as error:
                 if error.line:
                     where = f"document {raw.ordinal} (line {raw.line + error.line - 1})"
                 yield where, error, []
+
+
+def _guarded(parser, root) -> FilingData:
+    """An office parser's own bug must cost one document, not the whole weekly file."""
+    try:
+        return parser(root)
+    except DocumentError:
+        raise
+    except Exception as error:  # noqa: BLE001
+        raise DocumentError(f"could not be read ({error.__class__.__name__}: {error})") from error
+
+
+def _check_lengths(data: FilingData) -> None:
+    for model_field in Filing._meta.get_fields():
+        limit = getattr(model_field, "max_length", None)
+        value = getattr(data, model_field.name, None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            raise DocumentError(f"{model_field.name} longer than {limit} characters")
 
 
 def _jsonl_records(path: Path) -> Iterator[tuple[str, FilingData | DocumentError, list[str]]]:
@@ -135,6 +157,7 @@ def _bounded_lines(handle) -> Iterator[bytes | None]:
 @transaction.atomic
 def filing_save(*, data: FilingData, source: str = "") -> tuple[Filing, bool]:
     """Save one filing with its claims, or return the one already there (unchanged)."""
+    _check_lengths(data)
     existing = Filing.objects.filter(office=data.office, number=data.number, kind=data.kind).first()
     if existing is not None:
         return existing, False

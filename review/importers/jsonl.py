@@ -22,8 +22,12 @@ def parse_line(line: str) -> FilingData:
         record = json.loads(line)
     except json.JSONDecodeError as error:
         raise DocumentError(f"not JSON ({error.msg} at column {error.colno})") from error
+    except RecursionError as error:
+        raise DocumentError("not JSON (nested too deeply)") from error
     if not isinstance(record, dict):
         raise DocumentError("a line must be a JSON object")
+    if _has_nul(record, depth=0):
+        raise DocumentError("NUL characters are not allowed")
     office, number = _text(record, "office").upper(), _text(record, "number")
     if not office or not number:
         raise DocumentError("office and number are required")
@@ -55,6 +59,20 @@ def parse_line(line: str) -> FilingData:
     if not data.title:
         raise DocumentError("title is required")
     return data
+
+
+def _has_nul(value, *, depth: int) -> bool:
+    if depth > 50:
+        raise DocumentError("nested too deeply")
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(
+            _has_nul(k, depth=depth + 1) or _has_nul(v, depth=depth + 1) for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return any(_has_nul(item, depth=depth + 1) for item in value)
+    return False
 
 
 def _text(record: dict, key: str) -> str:

@@ -131,3 +131,27 @@ def test_a_huge_jsonl_line_is_skipped(tmp_path, capsys):
         call_command("import_filings", str(tmp_path / "huge.jsonl"))
     assert "huge.jsonl: line 2: line too long; skipped" in capsys.readouterr().err
     assert sorted(Filing.objects.values_list("number", flat=True)) == ["1", "3"]
+
+
+def test_odd_jsonl_values_are_reported(tmp_path, capsys):
+    lines = [
+        '{"office": "US", "number": "' + "9" * 41 + '", "title": "t"}',
+        '{"office": "US", "number": "1", "title": "a\\u0000b"}',
+        '{"office": "US", "number": "2", "title": {"en": 3}}',
+        '{"office": "US", "number": "3", "title": "t", "claims": [1, 2]}',
+        "[1, 2]",
+        "[" * 100_000 + "]" * 100_000,
+        '{"office": "US", "number": "5", "title": "t", "x": ' + "[" * 60 + "]" * 60 + "}",
+        '{"office": "US", "number": "4", "title": "fine"}',
+    ]
+    (tmp_path / "odd.jsonl").write_text("\n".join(lines) + "\n")
+    with pytest.raises(CommandError, match="7 document"):
+        call_command("import_filings", str(tmp_path / "odd.jsonl"))
+    err = capsys.readouterr().err
+    assert "line 1: number longer than 40 characters" in err
+    assert "line 2: NUL characters are not allowed" in err
+    assert "line 3: title must be a string or {lang: text}" in err
+    assert "line 4: claims must be a list of strings" in err
+    assert "line 5: a line must be a JSON object" in err
+    assert "line 6: not JSON (nested too deeply)" in err and "line 7: nested too deeply" in err
+    assert list(Filing.objects.values_list("number", flat=True)) == ["4"]
