@@ -114,6 +114,8 @@ def _guarded(parser, root) -> FilingData:
         return parser(root)
     except DocumentError:
         raise
+    except RecursionError as error:
+        raise DocumentError("elements nested too deeply") from error
     except Exception as error:  # noqa: BLE001
         raise DocumentError(f"could not be read ({error.__class__.__name__}: {error})") from error
 

@@ -155,3 +155,19 @@ def test_odd_jsonl_values_are_reported(tmp_path, capsys):
     assert "line 5: a line must be a JSON object" in err
     assert "line 6: not JSON (nested too deeply)" in err and "line 7: nested too deeply" in err
     assert list(Filing.objects.values_list("number", flat=True)) == ["4"]
+
+
+def test_absurdly_deep_claims_cost_only_their_document(tmp_path, capsys):
+    depth = 5000
+    deep = GOOD.replace(
+        b'<claim id="CLM-00002"',
+        b'<claim id="CLM-09999" num="09999">'
+        + b"<claim-text>x" * depth
+        + b"</claim-text>" * depth
+        + b'</claim>\n<claim id="CLM-00002"',
+    )
+    (tmp_path / "deep.xml").write_bytes(deep + (DATA / "ep-v1-5-A1.xml").read_bytes())
+    with pytest.raises(CommandError, match="1 document"):
+        call_command("import_filings", str(tmp_path / "deep.xml"))
+    assert "document 1 (line 1): elements nested too deeply" in capsys.readouterr().err
+    assert list(Filing.objects.values_list("number", flat=True)) == ["3782854"]
