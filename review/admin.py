@@ -1,0 +1,51 @@
+"""Filings are imported, never edited by hand: read-only in the operators' admin."""
+
+from django.contrib import admin
+
+from defpub.admin_audit import AuditedAdmin
+from review.models import Claim, Filing
+
+
+class ReadOnly(AuditedAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ClaimInline(admin.TabularInline):
+    model = Claim
+    fields = ["number", "independent", "parents", "references", "text"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Filing)
+class FilingAdmin(ReadOnly):
+    list_display = [
+        "__str__",
+        "application_number",
+        "publication_date",
+        "earliest_date",
+        "earliest_reason",
+        "imported_at",
+    ]
+    list_filter = ["office", "kind"]
+    search_fields = ["number", "application_number"]
+    inlines = [ClaimInline]
+
+
+@admin.register(Claim)
+class ClaimAdmin(ReadOnly):
+    list_display = ["__str__", "independent", "parents", "references"]
+    list_filter = ["independent"]
+    search_fields = ["filing__number"]
+    raw_id_fields = ["filing"]
