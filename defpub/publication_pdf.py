@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from defpub import selectors
 from defpub.audit import audit
 from defpub.canonical import canonical_bytes, record_digest
+from defpub.ledger.services import publication_ledger_signed
 from defpub.models import Attachment, Publication, PublicationDocument
 from defpub.models.disclosures import AttachmentRole
 from defpub.models.publications import DocumentKind
@@ -42,7 +43,7 @@ def publication_pdf_inputs(publication: Publication) -> dict:
             "url": selectors.public_url(f"/p/{record['number']}"),
             "organisation": record["organisation"]["name"],
             "corrects": record.get("corrects"),
-            "ledger": selectors.publication_ledger(publication),
+            "ledger": publication_ledger_signed(publication),  # a worker: may sign
         },
         "record": record,
         "canonical_json": canonical,

@@ -7,17 +7,10 @@ from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from defpub.queueing import enqueue  # noqa: F401  (its old home; import it from defpub.queueing)
+
 BEAT_HEARTBEAT_KEY = "defpub:beat:last"
 log = logging.getLogger(__name__)
-
-
-def enqueue(task, *args) -> None:
-    """Queue a task after commit; a broker outage must not fail the write that queued it
-    (beat's periodic tasks pick the work up later)."""
-    try:
-        task.delay(*args)
-    except Exception as error:  # noqa: BLE001 - kombu raises many kinds of connection errors
-        log.warning("could not queue %s: %s; beat will catch up", task.name, error)
 
 
 @shared_task(name="defpub.heartbeat", ignore_result=False)

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class SearchConfig(AppConfig):
     name = "search"
     verbose_name = "Prior-art search"
+
+    def ready(self) -> None:
+        from defpub import health
+        from defpub.signals import publications_published
+        from search.receivers import index_health, queue_published_for_indexing
+
+        publications_published.connect(queue_published_for_indexing,
+                                       dispatch_uid="search.queue_published_for_indexing")
+        health.register("index", index_health, required=True)

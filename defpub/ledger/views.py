@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from defpub.ledger import keys
-from defpub.ledger.services import (
+from defpub.ledger.selectors import (
     b64,
     checkpoint_covering,
     consistency,
@@ -89,6 +89,10 @@ class ProofView(APIView):
         publication = publication_by_number(number)
         size = _size_param(request, "size")
         checkpoint = checkpoint_covering(publication.leaf_index, size)
+        if size is None and (checkpoint is None or checkpoint.size <= publication.leaf_index):
+            # A GET never signs: beat signs the next checkpoint within a minute.
+            raise NotFound(f"Pending: no signed checkpoint holds leaf {publication.leaf_index} "
+                           "yet; try again in a minute.")
         if checkpoint is None:
             raise NotFound("No checkpoint of that size.")
         if checkpoint.size <= publication.leaf_index:

@@ -9,8 +9,9 @@ import rfc8785
 from defpub.ledger import merkle
 from defpub.ledger.checkpoint import verify_checkpoint
 from defpub.ledger.services import checkpoint_issue
-from defpub.models import Publication
+from defpub.models import LedgerCheckpoint, Publication
 from defpub.services.publication import publish_batch
+from defpub.tasks import ledger_checkpoint_task
 from tests.factories import DisclosureFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,7 @@ def test_checkpoints_proofs_and_consistency_verify_end_to_end(client, org):
 
 def test_publication_json_carries_a_proof_that_never_changes(client, org):
     [publication] = publish(org, 1)
+    ledger_checkpoint_task()  # what beat (and the task queued after publishing) runs
     document = client.get(f"/p/{publication.number}.json").json()
     publish(org, 3)
     checkpoint_issue()
@@ -62,6 +64,28 @@ def test_publication_json_carries_a_proof_that_never_changes(client, org):
     assert ledger["tree_size"] == publication.leaf_index + 1
     page = client.get(f"/p/{publication.number}").content.decode()
     assert f"Verified in ledger at checkpoint {ledger['tree_size']}" in page
+
+
+def test_a_get_never_signs_a_checkpoint_the_page_says_pending(client, org):
+    [publication] = publish(org, 1)
+
+    document = client.get(f"/p/{publication.number}.json").json()
+    page = client.get(f"/p/{publication.number}").content.decode()
+    chinese = client.get(f"/p/{publication.number}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    proof = client.get(f"/ledger/proof/{publication.number}")
+    api = client.get("/ledger/checkpoint")
+
+    assert not LedgerCheckpoint.objects.exists()  # no GET wrote
+    assert document["ledger"]["checkpoint"] is None
+    assert document["ledger"]["inclusion_proof"] is None
+    assert "awaiting the next signed checkpoint" in page
+    assert "等待下一个已签名检查点" in chinese.content.decode()
+    assert proof.status_code == 404 and "Pending" in proof.json()["detail"]
+    assert api.status_code == 404
+    ledger_checkpoint_task()  # beat signs it
+    signed = client.get(f"/p/{publication.number}").content.decode()
+    assert "Verified in ledger at checkpoint 1" in signed
+    assert client.get(f"/ledger/proof/{publication.number}").status_code == 200
 
 
 def test_a_row_forced_past_the_triggers_is_caught(client, org, django_user_model, owner_sql):
