@@ -4,6 +4,8 @@ Nothing here signs or writes; the beat job and the publishing task sign checkpoi
 
 import base64
 
+from django.http import Http404
+
 from defpub.canonical import record_bytes
 from defpub.ledger import keys, merkle
 from defpub.ledger.store import ledger_consistency_proof, ledger_inclusion_proof
@@ -12,6 +14,14 @@ from defpub.models import LedgerCheckpoint, Publication
 
 def b64(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
+
+
+def publication_by_number(number: str) -> Publication:
+    """The publication a ledger URL names (the same lookup as the public pages), else 404."""
+    publication = Publication.objects.filter(number=number.upper()).first()
+    if publication is None:
+        raise Http404
+    return publication
 
 
 def latest_checkpoint() -> LedgerCheckpoint | None:

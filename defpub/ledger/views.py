@@ -14,10 +14,10 @@ from defpub.ledger.selectors import (
     checkpoint_covering,
     consistency,
     latest_checkpoint,
+    publication_by_number,
     publication_proof,
 )
 from defpub.models import LedgerCheckpoint
-from defpub.selectors import publication_by_number
 
 SIZE = OpenApiParameter("size", int, description="a checkpoint's tree size; default: latest")
 NOTE = OpenApiResponse(OpenApiTypes.STR, description="C2SP tlog-checkpoint signed note")
