@@ -20,6 +20,19 @@ from defpub.validators import validate_no_control_characters
 
 
 @transaction.atomic
+def organisation_create_for_import(*, slug: str, owner=None) -> Organisation:
+    """`import_disclosures --create-org`: the organisation named by its slug, owned by `owner`
+    when one is given, else by no one until a site admin adds an owner in the admin."""
+    organisation = Organisation.objects.create(name=slug, slug=slug)
+    if owner is not None:
+        Membership.objects.create(user=owner, organisation=organisation, role=Role.OWNER)
+    audit(actor=owner, action=AuditAction.ORGANISATION_CREATE, target=organisation,
+          organisation=organisation, via="import_disclosures",
+          owner=owner.username if owner is not None else None)
+    return organisation
+
+
+@transaction.atomic
 def organisation_create(*, name: str, by, slug: str = "") -> Organisation:
     try:  # the form checks this too; other callers (commands, the API) reach here directly
         validate_no_control_characters(name)
