@@ -7,6 +7,7 @@ from defpub.tasks import BEAT_HEARTBEAT_KEY, heartbeat
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 def test_healthz_is_ok_when_every_part_answers(client, celery_worker):
     response = client.get("/healthz")
 
@@ -57,6 +58,7 @@ def test_healthz_is_503_when_the_database_is_down(client, monkeypatch):
     assert "injected" in response.json()["checks"]["database"]["error"]
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 def test_task_round_trip_through_the_real_broker(celery_worker):
     cache.delete(BEAT_HEARTBEAT_KEY)
 
