@@ -92,7 +92,7 @@ class ProofView(APIView):
         if size is None and (checkpoint is None or checkpoint.size <= publication.leaf_index):
             # A GET never signs: beat signs the next checkpoint within a minute.
             raise NotFound(f"Pending: no signed checkpoint holds leaf {publication.leaf_index} "
-                           "yet; try again in a minute.")
+                           "yet; try again shortly.")
         if checkpoint is None:
             raise NotFound("No checkpoint of that size.")
         if checkpoint.size <= publication.leaf_index:
