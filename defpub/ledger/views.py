@@ -90,7 +90,7 @@ class ProofView(APIView):
         size = _size_param(request, "size")
         checkpoint = checkpoint_covering(publication.leaf_index, size)
         if size is None and (checkpoint is None or checkpoint.size <= publication.leaf_index):
-            # A GET never signs: beat signs the next checkpoint within a minute.
+            # A GET never signs: the task queued after publishing (and beat) signs the next one.
             raise NotFound(f"Pending: no signed checkpoint holds leaf {publication.leaf_index} "
                            "yet; try again shortly.")
         if checkpoint is None:
