@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.db import router, transaction
 
 from defpub.audit import audit
-from defpub.models import Organisation
+from defpub.models import AuditAction, Organisation
 
 SECRET_WORDS = ("password", "secret", "token", "hashed", "key")
 VALUE_LIMIT = 200
@@ -54,16 +54,16 @@ class AuditedAdmin(admin.ModelAdmin):
         obj._admin_changes = changed_fields(form)  # read by log_change/log_addition below
 
     def log_addition(self, request, obj, message):
-        self._audit(request, "admin.add", obj, message)
+        self._audit(request, AuditAction.ADMIN_ADD, obj, message)
         return super().log_addition(request, obj, message)
 
     def log_change(self, request, obj, message):
-        self._audit(request, "admin.change", obj, message)
+        self._audit(request, AuditAction.ADMIN_CHANGE, obj, message)
         return super().log_change(request, obj, message)
 
     def log_deletions(self, request, queryset):
         for obj in queryset:
-            audit(actor=request.user, action="admin.delete", target=obj,
+            audit(actor=request.user, action=AuditAction.ADMIN_DELETE, target=obj,
                   organisation=_organisation(obj, deleting=True), via="admin", object=str(obj))
         return super().log_deletions(request, queryset)
 
@@ -90,7 +90,7 @@ def _audited(func, name: str):
         objects = list(queryset)
         response = func(modeladmin, request, queryset)
         for obj in objects:
-            audit(actor=request.user, action=f"admin.action.{name}", target=obj,
+            audit(actor=request.user, action=AuditAction.admin_action(name), target=obj,
                   organisation=_organisation(obj), via="admin")
         return response
 

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from defpub.models import AuditEvent, Disclosure, Organisation
+from defpub.models import AuditAction, AuditEvent, Disclosure, Organisation
 from defpub.models.disclosures import Status
 from defpub.services.disclosures import clean_fields
 from defpub.services.publication import publish_batch
@@ -131,7 +131,7 @@ def _load_batch(batch: list[tuple[int, dict]], *, organisation: Organisation, pu
         for fields in fresh.values()
     ])
     AuditEvent.objects.bulk_create([
-        AuditEvent(action="disclosure.import", organisation=organisation,
+        AuditEvent(action=AuditAction.DISCLOSURE_IMPORT, organisation=organisation,
                    target_type="defpub.disclosure", target_id=str(d.pk),
                    data={"external_id": d.external_id})
         for d in created

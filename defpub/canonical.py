@@ -60,3 +60,8 @@ def canonical_bytes(record: dict) -> bytes:
 
 def record_digest(record: dict) -> str:
     return hashlib.sha256(canonical_bytes(record)).hexdigest()
+
+
+def record_bytes(publication) -> bytes:
+    """The canonical bytes of a publication's record: its ledger leaf's content."""
+    return canonical_bytes(publication.record)

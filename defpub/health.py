@@ -21,7 +21,6 @@ from defpub.celery import app as celery_app
 from defpub.checks import pgvector_problem, pgvector_versions
 from defpub.runtime import readiness
 from defpub.tasks import BEAT_HEARTBEAT_KEY
-from search.selectors import index_backlog
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +63,7 @@ def _beat() -> dict[str, Any]:
     return {"ok": True, "last_heartbeat": last, "age_seconds": age}
 
 
-def _index() -> dict[str, Any]:
-    from search.models import IndexState, IndexStatus
-
-    failed = IndexState.objects.filter(status=IndexStatus.FAILED).count()
-    return {"ok": True, "backlog": index_backlog(), "failed": failed}
-
+Probe = Callable[[], dict[str, Any]]
 
 def _warm_up() -> dict[str, Any]:
     """This process, and every worker of its gunicorn server, has loaded the models."""
@@ -85,15 +79,20 @@ def _warm_up() -> dict[str, Any]:
 
 
 # beat is reported but does not fail health: it first ticks up to 30 s after start.
-PROBES: dict[str, tuple[Callable[[], dict[str, Any]], bool]] = {
+PROBES: dict[str, tuple[Probe, bool]] = {
     "database": (_database, True),
     "pgvector": (_pgvector, True),
     "broker": (_broker, True),
     "worker": (_worker, True),
     "beat": (_beat, False),
-    "index": (_index, True),
     "warm_up": (_warm_up, True),
 }
+
+
+def register(name: str, probe: Probe, *, required: bool = True) -> None:
+    """Add a check to /healthz (other apps call this in their AppConfig.ready). `probe`
+    returns a dict with "ok"; a required probe that is not ok makes the system unhealthy."""
+    PROBES[name] = (probe, required)
 
 
 def system_health() -> tuple[bool, dict[str, Any]]:

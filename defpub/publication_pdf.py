@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from defpub import selectors
 from defpub.audit import audit
 from defpub.canonical import canonical_bytes, record_digest
-from defpub.models import Attachment, Publication, PublicationDocument
+from defpub.ledger.services import publication_ledger_signed
+from defpub.models import Attachment, AuditAction, Publication, PublicationDocument
 from defpub.models.disclosures import AttachmentRole
 from defpub.models.publications import DocumentKind
 from defpub.pdf import Figure, render_publication_pdf
@@ -42,7 +43,7 @@ def publication_pdf_inputs(publication: Publication) -> dict:
             "url": selectors.public_url(f"/p/{record['number']}"),
             "organisation": record["organisation"]["name"],
             "corrects": record.get("corrects"),
-            "ledger": selectors.publication_ledger(publication),
+            "ledger": publication_ledger_signed(publication),  # a worker: may sign
         },
         "record": record,
         "canonical_json": canonical,
@@ -85,7 +86,7 @@ def publication_pdf_make(*, publication_id: int) -> PublicationDocument:
     try:
         with transaction.atomic():
             document.save()
-            audit(actor=None, action="publication.pdf", target=publication,
+            audit(actor=None, action=AuditAction.PUBLICATION_PDF, target=publication,
                   organisation=publication.organisation, sha256=document.sha256,
                   size=len(content), tree_size=document.tree_size)
     except IntegrityError:

@@ -5,8 +5,9 @@ from datetime import date
 from django.conf import settings
 from django.http import Http404
 
-from defpub.canonical import canonical_bytes
+from defpub.canonical import record_bytes  # noqa: F401  (its old home)
 from defpub.citation import citation_text
+from defpub.ledger.selectors import publication_ledger
 from defpub.models import Attachment, Publication, PublicationDocument
 
 
@@ -60,12 +61,6 @@ def publication_document(publication: Publication, request=None) -> dict:
     }
 
 
-def publication_ledger(publication: Publication) -> dict:
-    from defpub.ledger.services import first_checkpoint_covering, publication_proof
-
-    return publication_proof(publication, first_checkpoint_covering(publication.leaf_index))
-
-
 def citation(publication: Publication, request=None, *, language: str = "en",
              retrieved: date | None = None) -> str:
     """A non-patent-literature citation in the manner of WIPO ST.14, in English or Chinese."""
@@ -78,10 +73,6 @@ def citation(publication: Publication, request=None, *, language: str = "en",
 
 def recent_publications():
     return Publication.objects.select_related("organisation").order_by("-published_at", "-id")
-
-
-def record_bytes(publication: Publication) -> bytes:
-    return canonical_bytes(publication.record)
 
 
 def publication_document_stored(*, publication_id: int, kind: str) -> PublicationDocument | None:

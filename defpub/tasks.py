@@ -7,17 +7,11 @@ from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from defpub.pdf_queue import PDF_QUEUED_KEY, enqueue_pdfs
+from defpub.queueing import enqueue  # noqa: F401  (its old home; import it from defpub.queueing)
+
 BEAT_HEARTBEAT_KEY = "defpub:beat:last"
 log = logging.getLogger(__name__)
-
-
-def enqueue(task, *args) -> None:
-    """Queue a task after commit; a broker outage must not fail the write that queued it
-    (beat's periodic tasks pick the work up later)."""
-    try:
-        task.delay(*args)
-    except Exception as error:  # noqa: BLE001 - kombu raises many kinds of connection errors
-        log.warning("could not queue %s: %s; beat will catch up", task.name, error)
 
 
 @shared_task(name="defpub.heartbeat", ignore_result=False)
@@ -118,8 +112,6 @@ def send_account_mail_task(self, kind: str, email: str, user_id: int | None, use
         raise _mail_retry(self, error) from error
 
 
-PDF_QUEUED_KEY = "defpub:pdf:queued:{}"
-PDF_CHUNK = 20  # publications per message: a bulk import of 500 queues 25 messages, not 500
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
 
@@ -141,25 +133,6 @@ def publication_pdfs_task(publication_ids: list[int]) -> int:
         except Exception:  # one bad record must not hold the others back; the sweeper retries
             log.exception("could not make the PDF of publication %s", pk)
     return made
-
-
-def enqueue_pdfs(publication_ids: list[int]) -> None:
-    """Queue PDF making after commit, in chunks; remember what was queued, so the sweeper does
-    not queue it again while a long backlog (a bulk import) is still being worked through."""
-    queued = []
-    for start in range(0, len(publication_ids), PDF_CHUNK):
-        chunk = publication_ids[start:start + PDF_CHUNK]
-        try:
-            publication_pdfs_task.delay(chunk)
-        except Exception as error:  # noqa: BLE001 - the sweeper catches up
-            log.warning("could not queue %s PDF(s): %s; the sweeper will", len(chunk), error)
-            break
-        queued.extend(chunk)
-    try:
-        cache.set_many({PDF_QUEUED_KEY.format(pk): 1 for pk in queued},
-                       timeout=settings.DEFPUB_PDF_REQUEUE_MINUTES * 60)
-    except Exception as error:  # noqa: BLE001 - at worst the sweeper queues one twice
-        log.warning("could not note queued PDFs: %s", error)
 
 
 @shared_task(name="defpub.pdf_sweep")

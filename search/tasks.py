@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from defpub.tasks import enqueue
+from defpub.queueing import enqueue
 from search.selectors import publications_to_requeue
 from search.services import index_requeue, publication_index, publication_index_failed
 

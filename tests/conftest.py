@@ -11,6 +11,18 @@ from celery.contrib.testing.worker import start_worker
 from defpub.celery import app as celery_app
 
 REPO = Path(__file__).resolve().parents[1]
+# Fixtures that start a process (a Celery worker, gunicorn, a browser): a test using one must
+# be marked slow, so that `bin/defpub test -m "not slow"` stays quick (README.md).
+PROCESS_FIXTURES = {"celery_worker", "api_server", "browser"}
+
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = [item.nodeid for item in items
+                if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ()))
+                and item.get_closest_marker("slow") is None]
+    if unmarked:
+        raise pytest.UsageError("these tests start a process but are not marked "
+                                "@pytest.mark.slow: " + ", ".join(unmarked))
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,35 @@
+"""A factory for every model. Rows the system makes itself (publications and their ledger
+leaves, checkpoints, index rows, passages) are made by the real services, never forged."""
+
+import hashlib
+from datetime import date
+
 import factory
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from defpub.models import Disclosure, Membership, Organisation, UserProfile
+from defpub.models import (
+    ApiKeyUsage,
+    Attachment,
+    AuditAction,
+    AuditEvent,
+    Disclosure,
+    ExaminerKey,
+    Invitation,
+    LedgerCheckpoint,
+    LedgerNode,
+    Membership,
+    Organisation,
+    Publication,
+    PublicationCounter,
+    PublicationDocument,
+    UserProfile,
+)
+from defpub.models.disclosures import AttachmentRole, Status
 from defpub.models.organisations import Role
+from defpub.models.publications import DocumentKind
+from search.models import CorpusStat, IndexState, Passage, PassageVector, SavedQuery, TermStat
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -66,3 +92,237 @@ class DisclosureFactory(factory.django.DjangoModelFactory):
         lambda: ["a porous membrane", "an ultrasonic transducer coupled to the membrane"]
     )
 
+
+class UserProfileFactory(factory.django.DjangoModelFactory):
+    """The profile UserFactory already made (every user has one), or a new one."""
+
+    class Meta:
+        model = UserProfile
+        django_get_or_create = ("user",)
+
+    user = factory.SubFactory(UserFactory)
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A pending invitation row (no mail is sent; invitation_create sends one)."""
+
+    class Meta:
+        model = Invitation
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    role = Role.SUBMITTER
+    invited_by = factory.SubFactory(UserFactory)
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    """A small text attachment of a draft (content-addressed like a real upload)."""
+
+    class Meta:
+        model = Attachment
+
+    class Params:
+        content = factory.Sequence(lambda n: f"Lab notes, page {n}.\n".encode())
+
+    disclosure = factory.SubFactory(DisclosureFactory)
+    role = AttachmentRole.ATTACHMENT
+    display_name = "notes.txt"
+    media_type = "text/plain"
+    extension = ".txt"
+    size = factory.LazyAttribute(lambda a: len(a.content))
+    sha256 = factory.LazyAttribute(lambda a: hashlib.sha256(a.content).hexdigest())
+    file = factory.LazyAttribute(lambda a: ContentFile(a.content, name="notes.txt"))
+
+
+class AuditEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditEvent
+
+    actor = factory.SubFactory(UserFactory)
+    action = AuditAction.ORGANISATION_CREATE
+    organisation = factory.SubFactory(OrganisationFactory)
+    target_type = "defpub.organisation"
+    target_id = factory.LazyAttribute(lambda e: str(e.organisation.pk))
+
+
+class ExaminerKeyFactory(factory.django.DjangoModelFactory):
+    """An examiner API key; the plain key (shown once to its owner) is on `.plain_key`."""
+
+    class Meta:
+        model = ExaminerKey
+
+    owner = factory.SubFactory(UserFactory)
+    office = "Test Patent Office"
+    name = factory.Sequence(lambda n: f"key {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        key, plain = model_class.objects.create_key(**kwargs)
+        key.plain_key = plain
+        return key
+
+
+class ApiKeyUsageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ApiKeyUsage
+
+    key = factory.SubFactory(ExaminerKeyFactory)
+    day = factory.LazyFunction(date.today)
+    served = 1
+
+
+class PublicationFactory(factory.Factory):
+    """A published publication with its ledger leaf, number, digest, audit row and index
+    state, made by the real publishing service. Other keyword arguments go to its disclosure:
+    `PublicationFactory(organisation=org, title_en="...")`; `by` is the publisher (None: the
+    scheduler). `PublicationFactory.create_batch(3, organisation=org)` publishes three."""
+
+    class Meta:
+        model = Publication
+
+    organisation = factory.SubFactory(OrganisationFactory)
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        raise TypeError("a publication exists only once published: use PublicationFactory()")
+
+    @classmethod
+    def _create(cls, model_class, *args, organisation, by=None, **fields):
+        from defpub.services.publication import publish_batch
+
+        disclosure = DisclosureFactory(organisation=organisation, status=Status.APPROVED,
+                                       **fields)
+        publication = publish_batch(disclosures=[disclosure], by=by)[0]
+        publication.disclosure.refresh_from_db()  # now published (the service updates it in bulk)
+        return publication
+
+
+class LedgerNodeFactory(factory.Factory):
+    """The leaf node (level 0) of a new publication: leaves are only made by publishing."""
+
+    class Meta:
+        model = LedgerNode
+
+    publication = factory.SubFactory(PublicationFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, publication):
+        return model_class.objects.get(level=0, index=publication.leaf_index)
+
+
+class LedgerCheckpointFactory(factory.Factory):
+    """A checkpoint signed by the real service over every leaf (publishing one if none)."""
+
+    class Meta:
+        model = LedgerCheckpoint
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from defpub.ledger.services import checkpoint_issue
+
+        if not Publication.objects.exists():
+            PublicationFactory()
+        return checkpoint_issue()
+
+
+class PublicationCounterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PublicationCounter
+        django_get_or_create = ("year",)
+
+    year = factory.LazyFunction(lambda: timezone.now().year)
+
+
+class PublicationDocumentFactory(factory.django.DjangoModelFactory):
+    """A stored document (a stand-in content; publication_pdf_make makes the real PDF)."""
+
+    class Meta:
+        model = PublicationDocument
+
+    publication = factory.SubFactory(PublicationFactory)
+    kind = DocumentKind.PDF
+    content = b"%PDF-1.7 stand-in"
+    sha256 = factory.LazyAttribute(lambda d: hashlib.sha256(d.content).hexdigest())
+
+
+class IndexStateFactory(factory.Factory):
+    """A publication's index state (publishing queues one): `indexed=True` indexes it."""
+
+    class Meta:
+        model = IndexState
+
+    publication = factory.SubFactory(PublicationFactory)
+    indexed = False
+
+    @classmethod
+    def _create(cls, model_class, *args, publication, indexed):
+        if indexed:
+            from search.services import publication_index
+
+            return publication_index(publication_id=publication.pk)
+        return model_class.objects.get(publication=publication)
+
+
+def _indexed_publication(**fields) -> Publication:
+    from search.services import publication_index
+
+    publication = PublicationFactory(**fields)
+    publication_index(publication_id=publication.pk)
+    return publication
+
+
+class PassageFactory(factory.Factory):
+    """A passage of a new publication, made by the real indexer (with its vectors and the
+    BM25 statistics, TermStat and CorpusStat)."""
+
+    class Meta:
+        model = Passage
+
+    @classmethod
+    def _create(cls, model_class, *args, **fields):
+        publication = _indexed_publication(**fields)
+        return model_class.objects.filter(publication=publication).order_by("pk").first()
+
+
+class PassageVectorFactory(PassageFactory):
+    class Meta:
+        model = PassageVector
+
+    @classmethod
+    def _create(cls, model_class, *args, **fields):
+        publication = _indexed_publication(**fields)
+        return model_class.objects.filter(publication=publication).order_by("pk").first()
+
+
+class TermStatFactory(PassageFactory):
+    """A lexeme's document frequency, as the indexer keeps it."""
+
+    class Meta:
+        model = TermStat
+
+    @classmethod
+    def _create(cls, model_class, *args, **fields):
+        _indexed_publication(**fields)
+        return model_class.objects.order_by("-df", "lexeme").first()
+
+
+class CorpusStatFactory(PassageFactory):
+    class Meta:
+        model = CorpusStat
+
+    @classmethod
+    def _create(cls, model_class, *args, **fields):
+        _indexed_publication(**fields)
+        return model_class.objects.order_by("lang").first()
+
+
+class SavedQueryFactory(factory.django.DjangoModelFactory):
+    """A saved search as the search page stores it (key and digest as search.services)."""
+
+    class Meta:
+        model = SavedQuery
+
+    key = factory.Sequence(lambda n: f"q{n:08d}")
+    text = factory.Sequence(lambda n: f"ultrasonic filter membrane {n}")
+    filters = factory.LazyFunction(dict)
+    digest = factory.LazyAttribute(lambda q: hashlib.sha256(q.text.encode()).hexdigest())

@@ -18,6 +18,7 @@ def operator(settings):
     return {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 def test_healthz_is_ok_when_every_part_answers(client, celery_worker, operator):
     response = client.get("/healthz", **operator)
 
@@ -77,6 +78,7 @@ def public_answer_of(response) -> dict:
     return report
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 def test_healthz_tells_the_public_the_status_but_no_versions_or_hosts(client, celery_worker):
     response = client.get("/healthz")
 
@@ -105,6 +107,7 @@ def test_healthz_tells_the_public_which_part_is_down_without_the_error(client, m
     assert "secret" not in response.content.decode()
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 def test_healthz_gives_operators_versions_and_hosts_with_the_token(
         client, celery_worker, operator):
     report = client.get("/healthz", **operator).json()
@@ -114,6 +117,7 @@ def test_healthz_gives_operators_versions_and_hosts_with_the_token(
     assert celery_worker.hostname in report["checks"]["worker"]["responding"]
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 @pytest.mark.parametrize("authorization", [
     f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", "Bearer ", f"Basic {TOKEN}", TOKEN,
     "Bearer " + "ü" * 5000, "Bearer \x00\x01",
@@ -136,6 +140,7 @@ def test_healthz_without_a_configured_token_gives_no_token_the_details(client, s
     public_answer_of(response)
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 def test_healthz_gives_internal_addresses_the_details_by_socket_address_only(
         client, celery_worker, settings):
     settings.HEALTHZ_INTERNAL_NETWORKS = ["10.20.0.0/16", "not-a-network", "fd00::/8"]
@@ -151,6 +156,7 @@ def test_healthz_gives_internal_addresses_the_details_by_socket_address_only(
     public_answer_of(forged)
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 def test_healthz_by_default_gives_loopback_only_the_public_answer(client, celery_worker):
     # In development every visitor is on loopback, and behind a proxy on the same host so is
     # the public: loopback is not an operator address unless an operator says so.
@@ -170,6 +176,7 @@ def cold_process(monkeypatch, settings):
     return readiness
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 def test_healthz_is_503_warming_until_this_process_is_warm(client, celery_worker, cold_process):
     first = client.get("/healthz")  # a process no hook warmed starts warming now
     cold_process.wait(timeout=600)
@@ -181,6 +188,7 @@ def test_healthz_is_503_warming_until_this_process_is_warm(client, celery_worker
     assert then.status_code == 200 and then.json()["status"] == "ok"
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 def test_task_round_trip_through_the_real_broker(celery_worker):
     cache.delete(BEAT_HEARTBEAT_KEY)
 
@@ -200,6 +208,7 @@ def test_home_page_renders_in_english_and_chinese(client):
     assert "防御性公开" in chinese.content.decode()
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 def test_healthz_is_unavailable_not_warming_when_a_warm_up_fails(
         client, celery_worker, cold_process, monkeypatch, operator):
     def broken() -> None:  # injected fault: a model that cannot load

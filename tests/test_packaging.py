@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import REPO
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 def test_compose_file_is_accepted_by_docker_compose():
     compose = shutil.which("docker-compose")
     if compose is None:

@@ -1,30 +1,23 @@
 """Checkpoints and proofs of the publication ledger."""
 
-import base64
 import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from defpub.ledger import keys, merkle
+from defpub.ledger import keys
 from defpub.ledger.checkpoint import Checkpoint, sign_checkpoint
-from defpub.ledger.store import (
-    ledger_consistency_proof,
-    ledger_inclusion_proof,
-    ledger_root,
-    ledger_size,
+from defpub.ledger.selectors import (  # noqa: F401  (b64, consistency: their old home)
+    b64,
+    consistency,
+    first_checkpoint_covering,
+    latest_checkpoint,
+    publication_proof,
 )
+from defpub.ledger.store import ledger_root, ledger_size
 from defpub.models import LedgerCheckpoint, Publication
 
 log = logging.getLogger(__name__)
-
-
-def b64(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
-
-
-def latest_checkpoint() -> LedgerCheckpoint | None:
-    return LedgerCheckpoint.objects.order_by("-size").first()
 
 
 def checkpoint_issue() -> LedgerCheckpoint | None:
@@ -64,59 +57,9 @@ def _timestamp(note: str) -> bytes | None:
         return None
 
 
-def checkpoint_covering(leaf_index: int, size: int | None = None) -> LedgerCheckpoint | None:
-    """The checkpoint of the given size, else the latest; issues one if none covers the leaf."""
-    if size is not None:
-        return LedgerCheckpoint.objects.filter(size=size).first()
-    latest = latest_checkpoint()
-    if latest is None or latest.size <= leaf_index:
-        latest = checkpoint_issue()
-    return latest
-
-
-def first_checkpoint_covering(leaf_index: int) -> LedgerCheckpoint | None:
-    """The earliest checkpoint that holds the leaf, so documents cite one that never changes;
-    signs one now if none does yet."""
-    checkpoint = (LedgerCheckpoint.objects.filter(size__gt=leaf_index).order_by("size").first())
-    return checkpoint or checkpoint_issue()
-
-
-def publication_proof(publication: Publication, checkpoint: LedgerCheckpoint | None) -> dict:
-    """The ledger object of /p/<number>.json, the PDF and /ledger/proof (docs/verify.md)."""
-    from defpub.selectors import record_bytes
-
-    covered = checkpoint is not None and checkpoint.size > publication.leaf_index
-    return {
-        "origin": keys.origin(),
-        "leaf_index": publication.leaf_index,
-        "leaf_hash": b64(merkle.leaf_hash(record_bytes(publication))),
-        "checkpoint": checkpoint.note if covered else None,
-        "tree_size": checkpoint.size if covered else None,
-        "inclusion_proof": [b64(h) for h in
-                            ledger_inclusion_proof(publication.leaf_index, checkpoint.size)]
-        if covered else None,
-    }
-
-
-def ledger_status(publication: Publication) -> dict:
-    """For the publication page: the checkpoint that holds the leaf, and whether the proof
-    verifies against that checkpoint's signed root, checked now rather than assumed."""
-    from defpub.ledger.checkpoint import CheckpointError, verify_checkpoint
-    from defpub.selectors import record_bytes
-
-    checkpoint = first_checkpoint_covering(publication.leaf_index)
-    if checkpoint is None:
-        return {"checkpoint": None, "state": "pending"}
-    try:
-        head = verify_checkpoint(checkpoint.note, keys.verifier_key())
-    except CheckpointError:
-        return {"checkpoint": checkpoint, "state": "mismatch"}
-    proof = ledger_inclusion_proof(publication.leaf_index, checkpoint.size)
-    verified = merkle.verify_inclusion(merkle.leaf_hash(record_bytes(publication)),
-                                       publication.leaf_index, head.size, proof, head.root)
-    return {"checkpoint": checkpoint, "state": "verified" if verified else "mismatch"}
-
-
-def consistency(first: int, second: int) -> dict:
-    return {"first": first, "second": second,
-            "proof": [b64(h) for h in ledger_consistency_proof(first, second)]}
+def publication_ledger_signed(publication: Publication) -> dict:
+    """The publication's proof in the first checkpoint that holds it, signing one now if none
+    does yet. For workers (the PDF), never for a request: GETs read
+    defpub.ledger.selectors.publication_ledger, which says "pending" instead."""
+    checkpoint = first_checkpoint_covering(publication.leaf_index) or checkpoint_issue()
+    return publication_proof(publication, checkpoint)

@@ -11,11 +11,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from defpub.ledger import keys
-from defpub.ledger.services import (
+from defpub.ledger.selectors import (
     b64,
     checkpoint_covering,
     consistency,
     latest_checkpoint,
+    publication_by_number,
     publication_proof,
 )
 from defpub.machine_api import (
@@ -27,7 +28,6 @@ from defpub.machine_api import (
 )
 from defpub.models import LedgerCheckpoint
 from defpub.problems import PROBLEM_TYPE
-from defpub.selectors import publication_by_number
 
 MAX_SIZE = 2**63 - 1  # a tree size is a bigint
 SIZE_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_SIZE}
@@ -129,6 +129,10 @@ class ProofView(LedgerView):
         publication = publication_by_number(number)
         size = _size_param(request, "size")
         checkpoint = checkpoint_covering(publication.leaf_index, size)
+        if size is None and (checkpoint is None or checkpoint.size <= publication.leaf_index):
+            # A GET never signs: the task queued after publishing (and beat) signs the next one.
+            raise NotFound(f"Pending: no signed checkpoint holds leaf {publication.leaf_index} "
+                           "yet; try again shortly.")
         if checkpoint is None:
             raise NotFound(_("No checkpoint of that size."))
         if checkpoint.size <= publication.leaf_index:

@@ -1,6 +1,6 @@
 from defpub.models.accounts import UserProfile
 from defpub.models.api_keys import ApiKeyUsage, ExaminerKey
-from defpub.models.audit import AuditEvent
+from defpub.models.audit import AuditAction, AuditEvent
 from defpub.models.disclosures import Attachment, Disclosure
 from defpub.models.ledger import LedgerCheckpoint, LedgerNode
 from defpub.models.organisations import Invitation, Membership, Organisation
@@ -9,6 +9,7 @@ from defpub.models.publications import Publication, PublicationCounter, Publicat
 __all__ = [
     "ApiKeyUsage",
     "Attachment",
+    "AuditAction",
     "AuditEvent",
     "Disclosure",
     "ExaminerKey",

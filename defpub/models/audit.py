@@ -3,6 +3,47 @@ from django.conf import settings
 from django.db import models
 
 
+class AuditAction(models.TextChoices):
+    """Every kind of audit row; defpub.audit.audit refuses any other action."""
+
+    ACCOUNT_SIGN_UP = "account.sign_up"
+    ACCOUNT_RELEASE_EMAIL = "account.release_email"
+    ACCOUNT_VERIFY_EMAIL = "account.verify_email"
+    API_KEY_ISSUE = "api_key.issue"
+    API_KEY_REVOKE = "api_key.revoke"
+    ORGANISATION_CREATE = "organisation.create"
+    MEMBERSHIP_ROLE = "membership.role"
+    MEMBERSHIP_REMOVE = "membership.remove"
+    INVITATION_CREATE = "invitation.create"
+    INVITATION_REVOKE = "invitation.revoke"
+    INVITATION_RESEND = "invitation.resend"
+    INVITATION_ACCEPT = "invitation.accept"
+    DISCLOSURE_CREATE = "disclosure.create"
+    DISCLOSURE_UPDATE = "disclosure.update"
+    DISCLOSURE_DELETE = "disclosure.delete"
+    DISCLOSURE_SUBMIT = "disclosure.submit"
+    DISCLOSURE_RETURN = "disclosure.return"
+    DISCLOSURE_APPROVE = "disclosure.approve"
+    DISCLOSURE_PUBLISH = "disclosure.publish"
+    DISCLOSURE_IMPORT = "disclosure.import"
+    ATTACHMENT_ADD = "attachment.add"
+    ATTACHMENT_REMOVE = "attachment.remove"
+    PUBLICATION_PDF = "publication.pdf"
+    ADMIN_ADD = "admin.add"
+    ADMIN_CHANGE = "admin.change"
+    ADMIN_DELETE = "admin.delete"
+    # An admin action (a bulk action of a ModelAdmin) is stored as "admin.action.<its name>".
+    ADMIN_ACTION = "admin.action"
+
+    @classmethod
+    def admin_action(cls, name: str) -> str:
+        return f"{cls.ADMIN_ACTION}.{name}"
+
+    @classmethod
+    def is_valid(cls, action: str) -> bool:
+        return action in cls.values or action.startswith(f"{cls.ADMIN_ACTION}.")
+
+
 class AuditEvent(models.Model):
     """One state change: who did what to which object, when. Rows are never changed."""
 
@@ -11,7 +52,7 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )
-    action = models.CharField(max_length=64)
+    action = models.CharField(max_length=64)  # an AuditAction (no choices: no migration)
     organisation = models.ForeignKey(
         "defpub.Organisation", null=True, blank=True, on_delete=models.PROTECT
     )

@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from defpub.access import email_verified
 from defpub.audit import audit
 from defpub.counters import counter_hit
-from defpub.models import UserProfile
+from defpub.models import AuditAction, UserProfile
+from defpub.queueing import send  # tasks by name (defpub.tasks imports the services)
 
 log = logging.getLogger(__name__)
 VERIFICATION_SALT = "defpub.verify-email"
@@ -31,14 +32,12 @@ MAIL_KINDS = ("verify", "account_exists", "username_taken")
 
 
 def _queue_mail(*, kind: str, email: str, site: str, user=None, username: str = "") -> None:
-    from defpub.tasks import send_account_mail_task
-
     language = translation.get_language() or settings.LANGUAGE_CODE
     user_id = user.pk if user is not None else None
 
     def queue():
         try:
-            send_account_mail_task.delay(kind, email, user_id, username, site, language)
+            send("defpub.send_account_mail", kind, email, user_id, username, site, language)
         except Exception as error:  # noqa: BLE001 - kombu raises many kinds of connection errors
             log.warning("could not queue the %s mail to %s: %s", kind, email, error)
 
@@ -65,7 +64,7 @@ def account_sign_up(*, username: str, email: str, password: str, site: str) -> N
         except IntegrityError:  # a concurrent sign-up took the name or the address
             existing = User.objects.filter(email__iexact=email).first()
         else:
-            audit(actor=user, action="account.sign_up", target=user)
+            audit(actor=user, action=AuditAction.ACCOUNT_SIGN_UP, target=user)
             _queue_mail(kind="verify", email=user.email, site=site, user=user)
             return
     make_password(password)  # hash anyway: the answer takes as long as a real sign-up
@@ -86,7 +85,7 @@ def _release_address(user) -> None:
     address = user.email
     user.email = ""
     user.save(update_fields=["email"])
-    audit(actor=None, action="account.release_email", target=user, email=address)
+    audit(actor=None, action=AuditAction.ACCOUNT_RELEASE_EMAIL, target=user, email=address)
 
 
 def verification_token(user) -> str:
@@ -125,7 +124,7 @@ def email_verify(*, token: str):
                                 "is confirmed."), code="used")
     profile.email_verified_at, profile.verified_email = timezone.now(), user.email
     profile.save(update_fields=["email_verified_at", "verified_email"])
-    audit(actor=user, action="account.verify_email", target=user, email=user.email)
+    audit(actor=user, action=AuditAction.ACCOUNT_VERIFY_EMAIL, target=user, email=user.email)
     return user
 
 

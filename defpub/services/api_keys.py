@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from defpub.audit import audit
-from defpub.models import ExaminerKey
+from defpub.models import AuditAction, ExaminerKey
 
 MAX_ACTIVE_KEYS = 5
 
@@ -31,7 +31,7 @@ def api_key_issue(*, owner, office: str, name: str, rate_per_minute: int | None 
         owner=owner, office=office[:120], name=(name or office)[:50],
         rate_per_minute=rate_per_minute,
     )
-    audit(actor=by or owner, action="api_key.issue", target=key, office=key.office)
+    audit(actor=by or owner, action=AuditAction.API_KEY_ISSUE, target=key, office=key.office)
     return key, plain
 
 
@@ -41,7 +41,7 @@ def api_key_revoke(*, key: ExaminerKey, by) -> ExaminerKey:
     if not key.revoked:
         key.revoked, key.revoked_at = True, timezone.now()
         key.save(update_fields=["revoked", "revoked_at"])
-        audit(actor=by, action="api_key.revoke", target=key)
+        audit(actor=by, action=AuditAction.API_KEY_REVOKE, target=key)
     return key
 
 

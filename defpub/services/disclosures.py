@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from defpub.access import require_admin, require_filer
 from defpub.audit import audit
 from defpub.classification import normalise_symbols
-from defpub.models import Attachment, Disclosure, Membership, Organisation, Publication
+from defpub.models import Attachment, AuditAction, Disclosure, Membership, Organisation, Publication
 from defpub.models.disclosures import AttachmentRole, Status
 from defpub.uploads import check_upload
 from defpub.workflow import ensure_allowed
@@ -75,7 +75,8 @@ def disclosure_create(*, organisation: Organisation, by, **fields) -> Disclosure
     require_filer(_member(by, organisation))
     disclosure = Disclosure.objects.create(organisation=organisation, created_by=by,
                                            **clean_fields(fields))
-    audit(actor=by, action="disclosure.create", target=disclosure, organisation=organisation)
+    audit(actor=by, action=AuditAction.DISCLOSURE_CREATE, target=disclosure,
+          organisation=organisation)
     return disclosure
 
 
@@ -90,7 +91,7 @@ def disclosure_update(*, disclosure: Disclosure, by, **fields) -> Disclosure:
         setattr(disclosure, name, cleaned[name])
     if changed:
         disclosure.save(update_fields=[*changed, "updated_at"])
-        audit(actor=by, action="disclosure.update", target=disclosure,
+        audit(actor=by, action=AuditAction.DISCLOSURE_UPDATE, target=disclosure,
               organisation=disclosure.organisation, fields=changed)
     return disclosure
 
@@ -100,7 +101,7 @@ def disclosure_delete(*, disclosure: Disclosure, by) -> None:
     disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
     require_filer(_member(by, disclosure.organisation))
     ensure_allowed(disclosure=disclosure, action="delete")
-    audit(actor=by, action="disclosure.delete", target=disclosure,
+    audit(actor=by, action=AuditAction.DISCLOSURE_DELETE, target=disclosure,
           organisation=disclosure.organisation, title=str(disclosure))
     files = [attachment.file.name for attachment in disclosure.attachments.all()]
     disclosure.delete()
@@ -118,7 +119,7 @@ def disclosure_submit(*, disclosure: Disclosure, by) -> Disclosure:
     disclosure.status = Status.SUBMITTED
     disclosure.submitted_at = timezone.now()
     disclosure.save(update_fields=["status", "submitted_at", "updated_at"])
-    audit(actor=by, action="disclosure.submit", target=disclosure,
+    audit(actor=by, action=AuditAction.DISCLOSURE_SUBMIT, target=disclosure,
           organisation=disclosure.organisation)
     return disclosure
 
@@ -132,7 +133,7 @@ def disclosure_return(*, disclosure: Disclosure, by, reason: str = "") -> Disclo
     disclosure.status = Status.DRAFT
     disclosure.approved_at = disclosure.approved_by = None
     disclosure.save(update_fields=["status", "approved_at", "approved_by", "updated_at"])
-    audit(actor=by, action="disclosure.return", target=disclosure,
+    audit(actor=by, action=AuditAction.DISCLOSURE_RETURN, target=disclosure,
           organisation=disclosure.organisation, reason=reason)
     return disclosure
 
@@ -153,7 +154,7 @@ def disclosure_approve(*, disclosure: Disclosure, by, publish_at=None) -> Disclo
     disclosure.save(
         update_fields=["status", "approved_at", "approved_by", "publish_at", "updated_at"]
     )
-    audit(actor=by, action="disclosure.approve", target=disclosure,
+    audit(actor=by, action=AuditAction.DISCLOSURE_APPROVE, target=disclosure,
           organisation=disclosure.organisation,
           publish_at=publish_at.isoformat() if publish_at else None)
     if publish_at is None or publish_at <= timezone.now():
@@ -184,7 +185,7 @@ def attachment_add(*, disclosure: Disclosure, by, name: str, content: bytes,
             os.chmod(storage.path(path), 0o444)  # a stored file is never rewritten
     attachment.file.name = path
     attachment.save()
-    audit(actor=by, action="attachment.add", target=attachment,
+    audit(actor=by, action=AuditAction.ATTACHMENT_ADD, target=attachment,
           organisation=disclosure.organisation, disclosure=disclosure.pk,
           sha256=checked.sha256, name=checked.display_name)
     return attachment
@@ -195,7 +196,7 @@ def attachment_remove(*, attachment: Attachment, by) -> None:
     disclosure = Disclosure.objects.select_for_update().get(pk=attachment.disclosure_id)
     require_filer(_member(by, disclosure.organisation))
     ensure_allowed(disclosure=disclosure, action="edit")
-    audit(actor=by, action="attachment.remove", target=attachment,
+    audit(actor=by, action=AuditAction.ATTACHMENT_REMOVE, target=attachment,
           organisation=disclosure.organisation, disclosure=disclosure.pk,
           sha256=attachment.sha256, name=attachment.display_name)
     name = attachment.file.name

@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 
 from defpub.access import require_admin, require_verified_email
 from defpub.audit import audit
-from defpub.models import AuditEvent, Invitation, Membership, Organisation
+from defpub.models import AuditAction, AuditEvent, Invitation, Membership, Organisation
 from defpub.models.organisations import PENDING, MailStatus, Role
+from defpub.queueing import send  # tasks by name (defpub.tasks imports the services)
 from defpub.validators import single_line
 
 INVITATION_SALT = "defpub.invitation"
@@ -77,13 +78,11 @@ def _check_hourly_limit(*, by) -> None:
 
 
 def _queue_mail(invitation: Invitation, *, accept_url_base: str) -> None:
-    from defpub.tasks import send_invitation_task
-
     language = translation.get_language() or settings.LANGUAGE_CODE
 
     def queue():
         try:
-            send_invitation_task.delay(invitation.pk, accept_url_base, language)
+            send("defpub.send_invitation", invitation.pk, accept_url_base, language)
         except Exception as error:  # noqa: BLE001 - kombu raises many kinds of connection errors
             invitation_mail_failed(invitation_id=invitation.pk, error=error, final=True)
 
@@ -125,8 +124,8 @@ def invitation_create(*, organisation: Organisation, email: str, role: str, by,
     except IntegrityError as error:  # the constraint behind the check above
         raise ValidationError({"email": _("An invitation to %(email)s is already pending.")
                                % {"email": email}}, code="pending") from error
-    audit(actor=by, action="invitation.create", target=invitation, organisation=organisation,
-          email=email, role=role)
+    audit(actor=by, action=AuditAction.INVITATION_CREATE, target=invitation,
+          organisation=organisation, email=email, role=role)
     _queue_mail(invitation, accept_url_base=accept_url_base)
     return invitation
 
@@ -145,7 +144,7 @@ def invitation_revoke(*, invitation: Invitation, by) -> Invitation:
     invitation = _locked_pending(invitation)
     invitation.revoked_at, invitation.revoked_by = timezone.now(), by
     invitation.save(update_fields=["revoked_at", "revoked_by"])
-    audit(actor=by, action="invitation.revoke", target=invitation,
+    audit(actor=by, action=AuditAction.INVITATION_REVOKE, target=invitation,
           organisation=invitation.organisation, email=invitation.email)
     return invitation
 
@@ -169,7 +168,7 @@ def invitation_resend(*, invitation: Invitation, by, accept_url_base: str) -> In
     invitation.queued_at, invitation.mail_status, invitation.mail_error = (
         timezone.now(), MailStatus.QUEUED, "")
     invitation.save(update_fields=["queued_at", "mail_status", "mail_error"])
-    audit(actor=by, action="invitation.resend", target=invitation,
+    audit(actor=by, action=AuditAction.INVITATION_RESEND, target=invitation,
           organisation=invitation.organisation, email=invitation.email)
     _queue_mail(invitation, accept_url_base=accept_url_base)
     return invitation
@@ -225,6 +224,6 @@ def invitation_accept(*, token: str, user) -> Membership:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    audit(actor=user, action="invitation.accept", target=invitation,
+    audit(actor=user, action=AuditAction.INVITATION_ACCEPT, target=invitation,
           organisation=invitation.organisation, role=membership.role)
     return membership

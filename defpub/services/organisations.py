@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from defpub.access import require_admin
 from defpub.audit import audit
-from defpub.models import Membership, Organisation
+from defpub.models import AuditAction, Membership, Organisation
 from defpub.models.organisations import Role
 from defpub.services.invitations import (  # noqa: F401  (the names callers have imported here)
     INVITATION_SALT,
@@ -17,6 +17,19 @@ from defpub.services.invitations import (  # noqa: F401  (the names callers have
     invitation_token,
 )
 from defpub.validators import validate_no_control_characters
+
+
+@transaction.atomic
+def organisation_create_for_import(*, slug: str, owner=None) -> Organisation:
+    """`import_disclosures --create-org`: the organisation named by its slug, owned by `owner`
+    when one is given, else by no one until a site admin adds an owner in the admin."""
+    organisation = Organisation.objects.create(name=slug, slug=slug)
+    if owner is not None:
+        Membership.objects.create(user=owner, organisation=organisation, role=Role.OWNER)
+    audit(actor=owner, action=AuditAction.ORGANISATION_CREATE, target=organisation,
+          organisation=organisation, via="import_disclosures",
+          owner=owner.username if owner is not None else None)
+    return organisation
 
 
 @transaction.atomic
@@ -32,7 +45,8 @@ def organisation_create(*, name: str, by, slug: str = "") -> Organisation:
         raise ValidationError({"slug": _("“%(slug)s” is taken.") % {"slug": slug}})
     organisation = Organisation.objects.create(name=name.strip(), slug=slug)
     Membership.objects.create(user=by, organisation=organisation, role=Role.OWNER)
-    audit(actor=by, action="organisation.create", target=organisation, organisation=organisation)
+    audit(actor=by, action=AuditAction.ORGANISATION_CREATE, target=organisation,
+          organisation=organisation)
     return organisation
 
 
@@ -47,7 +61,7 @@ def membership_set_role(*, membership: Membership, role: str, by) -> Membership:
     old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
-    audit(actor=by, action="membership.role", target=membership,
+    audit(actor=by, action=AuditAction.MEMBERSHIP_ROLE, target=membership,
           organisation=membership.organisation, old=old, new=role)
     return membership
 
@@ -61,7 +75,7 @@ def membership_remove(*, membership: Membership, by) -> None:
             raise PermissionDenied(_("Only owners can remove owners."))
     if membership.role == Role.OWNER:
         _keep_an_owner(membership)
-    audit(actor=by, action="membership.remove", target=membership,
+    audit(actor=by, action=AuditAction.MEMBERSHIP_REMOVE, target=membership,
           organisation=membership.organisation, user=membership.user.get_username())
     membership.delete()
 

@@ -9,11 +9,12 @@ from django.utils import timezone
 from defpub.access import require_admin
 from defpub.canonical import build_record, canonical_bytes, record_digest
 from defpub.ledger.store import LedgerAppender, lock_for_append
-from defpub.models import Attachment, AuditEvent, Disclosure, Membership, Publication
+from defpub.models import Attachment, AuditAction, AuditEvent, Disclosure, Membership, Publication
 from defpub.models.disclosures import Status
-from defpub.tasks import enqueue, enqueue_pdfs, ledger_checkpoint_task
+from defpub.pdf_queue import enqueue_pdfs
+from defpub.queueing import enqueue
+from defpub.signals import publications_published
 from defpub.workflow import WorkflowError, ensure_allowed
-from search.services import index_queue
 
 log = logging.getLogger(__name__)
 
@@ -74,26 +75,21 @@ def publish_batch(*, disclosures: list[Disclosure], by=None, via: str = "") -> l
     Disclosure.objects.filter(pk__in=ids).update(status=Status.PUBLISHED, updated_at=published_at)
     AuditEvent.objects.bulk_create([
         AuditEvent(
-            actor=by, action="disclosure.publish", organisation=p.organisation,
+            actor=by, action=AuditAction.DISCLOSURE_PUBLISH, organisation=p.organisation,
             target_type="defpub.disclosure", target_id=str(p.disclosure_id),
             data={"number": p.number, "digest": p.digest, **({"via": via} if via else {})},
         )
         for p in publications
     ])
     log.info("published %s", ", ".join(numbers) if len(numbers) < 5 else f"{len(numbers)} records")
-    index_queue(publications=publications)
-    transaction.on_commit(lambda: _after_publishing(publications))
-    return publications
-
-
-def _after_publishing(publications: list[Publication]) -> None:
-    from search.tasks import index_publication_task
-
-    enqueue(ledger_checkpoint_task)
-    for publication in publications:
-        enqueue(index_publication_task, publication.pk)
+    # On commit, in this order: the checkpoint, whatever subscribers queue (search: indexing),
+    # then the PDFs. Subscribers' rows (search: index states) commit with the publications.
+    transaction.on_commit(lambda: enqueue("defpub.ledger_checkpoint"))
+    publications_published.send(sender=Publication, publications=publications,
+                                publication_ids=[p.pk for p in publications])
     # The PDF is made by a worker from the record, never in the publishing transaction.
-    enqueue_pdfs([publication.pk for publication in publications])
+    transaction.on_commit(lambda: enqueue_pdfs([p.pk for p in publications]))
+    return publications
 
 
 def publish_due(*, now=None) -> list[str]:

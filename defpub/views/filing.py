@@ -1,14 +1,11 @@
 """Filing: drafts, autosave, attachments, and the approval workflow.
 
-Every view reaches its disclosure through `disclosure_view` (`disclosure_for_member`) or its
-organisation through `organisation_view`, first of all, so another organisation's objects
+Every view is wrapped by `member_action` (defpub/access.py), which reaches its disclosure
+(`disclosure_for_member`) or its organisation first of all, so another organisation's objects
 answer 404 whatever the method.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import FileResponse
@@ -20,9 +17,8 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from defpub.access import disclosure_for_member
+from defpub.access import member_action, problem
 from defpub.forms import (
     ApproveForm,
     AttachmentForm,
@@ -34,43 +30,12 @@ from defpub.markdown import render_markdown
 from defpub.models import Attachment, AuditEvent, Publication
 from defpub.models.disclosures import Status
 from defpub.services import disclosures as filing
-from defpub.views.organisations import organisation_view, problem, refusals_as_pages
 from defpub.workflow import ALLOWED_FROM, WorkflowError, ensure_allowed
-
-
-def login_required_htmx(view):
-    """Like login_required, but an HTMX request from an expired session gets a notice to
-    swap in (401) instead of a redirect, so the unsaved text stays in the page."""
-    plain = login_required(view)
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.headers.get("HX-Request") and not request.user.is_authenticated:
-            return render(request, "filing/_signed_out.html", status=401)
-        return plain(request, *args, **kwargs)
-
-    return wrapper
-
-
-def disclosure_view(view):
-    """Resolve the disclosure first (404 unless a member of its organisation), before any
-    other check, so an outsider learns nothing, not even which methods a URL takes."""
-
-    @wraps(view)
-    def wrapper(request, pk: int, **kwargs):
-        disclosure, membership = disclosure_for_member(user=request.user, pk=pk)
-        return view(request, disclosure, membership, **kwargs)
-
-    return wrapper
-
 
 # -- drafts ----------------------------------------------------------------------------------
 
 
-@login_required
-@organisation_view
-@require_http_methods(["GET", "POST"])
-@refusals_as_pages
+@member_action(methods=["GET", "POST"])
 def disclosure_new(request, organisation, membership):
     if request.method == "POST":
         disclosure = filing.disclosure_create(organisation=organisation, by=request.user)
@@ -115,10 +80,7 @@ def _save(request, disclosure) -> tuple[DisclosureForm, object]:
     return form, disclosure
 
 
-@login_required
-@disclosure_view
-@require_http_methods(["GET", "POST"])
-@refusals_as_pages
+@member_action(methods=["GET", "POST"], of="disclosure")
 def disclosure_edit(request, disclosure, membership):
     if request.method == "GET":
         if not (disclosure.is_editable and membership.can_file):
@@ -135,9 +97,7 @@ def disclosure_edit(request, disclosure, membership):
     return redirect("disclosure_edit", pk=disclosure.pk)
 
 
-@login_required_htmx
-@disclosure_view
-@require_POST
+@member_action(methods=["POST"], of="disclosure", refusals=False, htmx=True)
 def disclosure_autosave(request, disclosure, _membership):
     try:
         form, disclosure = _save(request, disclosure)
@@ -155,9 +115,7 @@ def disclosure_autosave(request, disclosure, _membership):
     )
 
 
-@login_required_htmx
-@disclosure_view
-@require_POST
+@member_action(methods=["POST"], of="disclosure", refusals=False, htmx=True)
 def disclosure_preview(request, disclosure, _membership):
     lang = "zh" if request.GET.get("lang") == "zh" else "en"
     html = render_markdown(request.POST.get(f"description_{lang}", ""))
@@ -171,10 +129,7 @@ def _edit_url(disclosure, anchor: str) -> str:
     return reverse("disclosure_edit", kwargs={"pk": disclosure.pk}) + "#" + anchor
 
 
-@login_required
-@disclosure_view
-@require_POST
-@refusals_as_pages
+@member_action(methods=["POST"], of="disclosure")
 def attachment_upload(request, disclosure, _membership):
     upload_form = AttachmentForm(request.POST, request.FILES)
     if upload_form.is_valid():
@@ -197,9 +152,7 @@ def attachment_upload(request, disclosure, _membership):
     return _edit_page(request, disclosure, upload_form=upload_form, status=400)
 
 
-@login_required
-@disclosure_view
-@require_GET
+@member_action(methods=["GET"], of="disclosure", refusals=False)
 @never_cache
 def attachment_download(request, disclosure, _membership, attachment_id: int):
     attachment = get_object_or_404(Attachment, pk=attachment_id, disclosure=disclosure)
@@ -214,10 +167,7 @@ def attachment_download(request, disclosure, _membership, attachment_id: int):
     return response
 
 
-@login_required
-@disclosure_view
-@require_POST
-@refusals_as_pages
+@member_action(methods=["POST"], of="disclosure")
 def attachment_remove(request, disclosure, _membership, attachment_id: int):
     attachment = get_object_or_404(Attachment, pk=attachment_id, disclosure=disclosure)
     filing.attachment_remove(attachment=attachment, by=request.user)
@@ -281,9 +231,7 @@ def _history(disclosure) -> list[dict]:
     return rows
 
 
-@login_required
-@disclosure_view
-@require_GET
+@member_action(methods=["GET"], of="disclosure", refusals=False)
 def disclosure_detail(request, disclosure, membership):
     return _detail_page(request, disclosure, membership)
 
@@ -316,10 +264,7 @@ def _detail_page(
     )
 
 
-@login_required
-@disclosure_view
-@require_POST
-@refusals_as_pages
+@member_action(methods=["POST"], of="disclosure")
 def disclosure_submit(request, disclosure, _membership):
     """Submit for approval; the edit form may post here too, so its last changes are saved."""
     form = None
@@ -342,10 +287,7 @@ def disclosure_submit(request, disclosure, _membership):
     return redirect("disclosure_detail", pk=disclosure.pk)
 
 
-@login_required
-@disclosure_view
-@require_POST
-@refusals_as_pages
+@member_action(methods=["POST"], of="disclosure")
 def disclosure_return(request, disclosure, membership):
     form = ReturnForm(request.POST)
     if not form.is_valid():
@@ -355,10 +297,7 @@ def disclosure_return(request, disclosure, membership):
     return redirect("disclosure_detail", pk=disclosure.pk)
 
 
-@login_required
-@disclosure_view
-@require_POST
-@refusals_as_pages
+@member_action(methods=["POST"], of="disclosure")
 def disclosure_approve(request, disclosure, membership):
     form = ApproveForm(request.POST)
     if not form.is_valid():
@@ -378,10 +317,7 @@ def disclosure_approve(request, disclosure, membership):
     return redirect("disclosure_detail", pk=disclosure.pk)
 
 
-@login_required
-@disclosure_view
-@require_http_methods(["GET", "POST"])
-@refusals_as_pages
+@member_action(methods=["GET", "POST"], of="disclosure")
 def disclosure_delete(request, disclosure, membership):
     if request.method == "GET":
         ensure_allowed(disclosure=disclosure, action="delete")
@@ -400,10 +336,7 @@ def disclosure_delete(request, disclosure, membership):
     return redirect("organisation_detail", slug=organisation.slug)
 
 
-@login_required
-@disclosure_view
-@require_POST
-@refusals_as_pages
+@member_action(methods=["POST"], of="disclosure")
 def disclosure_correct(request, disclosure, _membership):
     publication = Publication.objects.filter(disclosure=disclosure).first()
     if publication is None:

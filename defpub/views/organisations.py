@@ -4,18 +4,23 @@ Every page that names an organisation reaches it through `organisation_for_membe
 answers 404 for anyone who is not a member.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
-from defpub.access import EmailNotVerified, organisation_for_member
+from defpub.access import (  # noqa: F401  (problem, refusals_as_pages: their old home)
+    EmailNotVerified,
+    member_action,
+    organisation_view,
+    problem,
+    refusals_as_pages,
+    verification_needed,
+)
 from defpub.forms import InvitationForm, OrganisationForm, RoleForm, add_service_errors
 from defpub.models import Invitation, Membership
 from defpub.models.disclosures import Status
@@ -32,53 +37,6 @@ from defpub.services.organisations import (
     membership_set_role,
     organisation_create,
 )
-from defpub.workflow import WorkflowError
-
-
-def problem(request, message: str, *, status: int):
-    """A page that explains why an action was refused (400, 403 or 409)."""
-    titles = {
-        400: _("This cannot be done"),
-        403: _("You may not do this"),
-        409: _("Not possible in the current state"),
-    }
-    context = {"title": titles.get(status, _("Something went wrong")), "message": message}
-    return render(request, "organisations/problem.html", context, status=status)
-
-
-def verification_needed(request, message: str):
-    """403 with the way out: a button that mails a new confirmation link."""
-    return render(request, "accounts/verify_needed.html", {"message": message}, status=403)
-
-
-def refusals_as_pages(view):
-    """WorkflowError -> 409 and PermissionDenied -> 403, each with its message (an account
-    whose address is unconfirmed gets the button to confirm it)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except WorkflowError as error:
-            return problem(request, str(error), status=409)
-        except EmailNotVerified as error:
-            return verification_needed(request, str(error))
-        except PermissionDenied as error:
-            return problem(request, str(error) or _("You may not do this."), status=403)
-
-    return wrapper
-
-
-def organisation_view(view):
-    """Resolve the organisation first (404 unless a member), before any other check, so an
-    outsider learns nothing, not even which methods a URL takes."""
-
-    @wraps(view)
-    def wrapper(request, slug: str, **kwargs):
-        organisation, membership = organisation_for_member(user=request.user, slug=slug)
-        return view(request, organisation, membership, **kwargs)
-
-    return wrapper
 
 
 def first_message(error: ValidationError) -> str:
@@ -104,9 +62,7 @@ def organisation_new(request):
     )
 
 
-@login_required
-@organisation_view
-@require_GET
+@member_action(methods=["GET"], refusals=False)
 def organisation_detail(request, organisation, membership):
     disclosures = organisation.disclosures.select_related(
         "publication", "corrects", "created_by"
@@ -157,17 +113,12 @@ def _members_page(request, organisation, membership, *, invite_form=None, status
     )
 
 
-@login_required
-@organisation_view
-@require_GET
+@member_action(methods=["GET"], refusals=False)
 def organisation_members(request, organisation, membership):
     return _members_page(request, organisation, membership)
 
 
-@login_required
-@organisation_view
-@require_POST
-@refusals_as_pages
+@member_action(methods=["POST"])
 def invitation_new(request, organisation, membership):
     form = InvitationForm(request.POST, may_invite_owners=True)  # the service decides
     if form.is_valid():
@@ -204,10 +155,7 @@ def _invitation_action(request, organisation, membership, pk: int, action) -> ob
     return redirect(reverse("organisation_members", args=[organisation.slug]) + "#invitations")
 
 
-@login_required
-@organisation_view
-@require_POST
-@refusals_as_pages
+@member_action(methods=["POST"])
 def invitation_revoke_view(request, organisation, membership, pk: int):
     def revoke(invitation):
         invitation_revoke(invitation=invitation, by=request.user)
@@ -217,10 +165,7 @@ def invitation_revoke_view(request, organisation, membership, pk: int):
     return _invitation_action(request, organisation, membership, pk, revoke)
 
 
-@login_required
-@organisation_view
-@require_POST
-@refusals_as_pages
+@member_action(methods=["POST"])
 def invitation_resend_view(request, organisation, membership, pk: int):
     def resend(invitation):
         invitation_resend(invitation=invitation, by=request.user,
@@ -231,10 +176,7 @@ def invitation_resend_view(request, organisation, membership, pk: int):
     return _invitation_action(request, organisation, membership, pk, resend)
 
 
-@login_required
-@organisation_view
-@require_POST
-@refusals_as_pages
+@member_action(methods=["POST"])
 def membership_role(request, organisation, _membership, pk: int):
     target = get_object_or_404(Membership, pk=pk, organisation=organisation)
     form = RoleForm(request.POST)
@@ -253,10 +195,7 @@ def membership_role(request, organisation, _membership, pk: int):
     return redirect("organisation_members", slug=organisation.slug)
 
 
-@login_required
-@organisation_view
-@require_POST
-@refusals_as_pages
+@member_action(methods=["POST"])
 def membership_delete(request, organisation, _membership, pk: int):
     target = get_object_or_404(Membership, pk=pk, organisation=organisation)
     try:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 
 from defpub import selectors
 from defpub.citation import LANGUAGES
-from defpub.ledger.services import ledger_status
+from defpub.ledger.selectors import ledger_status
 from defpub.models.disclosures import AttachmentRole
 from defpub.models.publications import DocumentKind
 from defpub.pdf import INLINE_IMAGE_TYPES

@@ -118,6 +118,7 @@ def without_csrf_tokens(content: bytes) -> bytes:
     return re.sub(rb'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+', rb"\1", content)
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 @pytest.mark.django_db(transaction=True)
 def test_sign_up_with_a_taken_name_or_address_answers_exactly_like_a_new_one(
     celery_worker, mailoutbox

@@ -86,3 +86,31 @@ def test_a_repeated_external_id_in_one_file_is_reported(tmp_path, capsys):
         run_import(path, "--org", "acme", "--create-org")
     assert f"{path}:2: external_id 'tkdl-002' repeats an earlier line" in capsys.readouterr().err
     assert Disclosure.objects.count() == 1
+
+
+def test_create_org_audits_the_organisation_and_says_it_has_no_owner(tmp_path, capsys):
+    path = write_jsonl(tmp_path / "tkdl.jsonl", GOOD[:1])
+    run_import(path, "--org", "tkdl", "--create-org")
+
+    organisation = Organisation.objects.get(slug="tkdl")
+    event = AuditEvent.objects.get(action="organisation.create", organisation=organisation)
+    assert event.data == {"via": "import_disclosures", "owner": None} and event.actor is None
+    assert not organisation.memberships.exists()
+    assert "with NO owner" in capsys.readouterr().err
+
+
+def test_create_org_with_an_owner(tmp_path, capsys, django_user_model):
+    owner = django_user_model.objects.create_user(username="ravi", email="ravi@example.org")
+    path = write_jsonl(tmp_path / "tkdl.jsonl", GOOD[:1])
+    with pytest.raises(CommandError, match="no user 'nobody'"):
+        run_import(path, "--org", "tkdl", "--create-org", "--owner", "nobody")
+    assert not Organisation.objects.filter(slug="tkdl").exists()
+
+    run_import(path, "--org", "tkdl", "--create-org", "--owner", "ravi")
+
+    organisation = Organisation.objects.get(slug="tkdl")
+    assert organisation.memberships.get().user == owner
+    assert organisation.memberships.get().role == "owner"
+    event = AuditEvent.objects.get(action="organisation.create", organisation=organisation)
+    assert event.actor == owner and event.data["owner"] == "ravi"
+    assert "owned by ravi" in capsys.readouterr().out

@@ -9,16 +9,11 @@ import rfc8785
 from defpub.ledger import merkle
 from defpub.ledger.checkpoint import verify_checkpoint
 from defpub.ledger.services import checkpoint_issue
-from defpub.models import Publication
-from defpub.services.publication import publish_batch
-from tests.factories import DisclosureFactory
+from defpub.models import LedgerCheckpoint, Publication
+from defpub.tasks import ledger_checkpoint_task
+from tests.factories import PublicationFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def publish(org, count: int) -> list[Publication]:
-    disclosures = [DisclosureFactory(organisation=org, status="approved") for _ in range(count)]
-    return publish_batch(disclosures=disclosures)
 
 
 def b64d(values):
@@ -26,9 +21,9 @@ def b64d(values):
 
 
 def test_checkpoints_proofs_and_consistency_verify_end_to_end(client, org):
-    first_batch = publish(org, 5)
+    first_batch = PublicationFactory.create_batch(5, organisation=org)
     first = checkpoint_issue()
-    publish(org, 6)
+    PublicationFactory.create_batch(6, organisation=org)
     second = checkpoint_issue()
     vkey = client.get("/.well-known/defpub-ledger-key").content.decode().strip()
 
@@ -51,9 +46,10 @@ def test_checkpoints_proofs_and_consistency_verify_end_to_end(client, org):
 
 
 def test_publication_json_carries_a_proof_that_never_changes(client, org):
-    [publication] = publish(org, 1)
+    [publication] = PublicationFactory.create_batch(1, organisation=org)
+    ledger_checkpoint_task()  # what beat (and the task queued after publishing) runs
     document = client.get(f"/p/{publication.number}.json").json()
-    publish(org, 3)
+    PublicationFactory.create_batch(3, organisation=org)
     checkpoint_issue()
 
     again = client.get(f"/p/{publication.number}.json").json()
@@ -64,8 +60,30 @@ def test_publication_json_carries_a_proof_that_never_changes(client, org):
     assert f"Verified in ledger at checkpoint {ledger['tree_size']}" in page
 
 
+def test_a_get_never_signs_a_checkpoint_the_page_says_pending(client, org):
+    [publication] = PublicationFactory.create_batch(1, organisation=org)
+
+    document = client.get(f"/p/{publication.number}.json").json()
+    page = client.get(f"/p/{publication.number}").content.decode()
+    chinese = client.get(f"/p/{publication.number}", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    proof = client.get(f"/ledger/proof/{publication.number}")
+    api = client.get("/ledger/checkpoint")
+
+    assert not LedgerCheckpoint.objects.exists()  # no GET wrote
+    assert document["ledger"]["checkpoint"] is None
+    assert document["ledger"]["inclusion_proof"] is None
+    assert "awaiting the next signed checkpoint" in page
+    assert "等待下一个已签名检查点" in chinese.content.decode()
+    assert proof.status_code == 404 and "Pending" in proof.json()["detail"]
+    assert api.status_code == 404
+    ledger_checkpoint_task()  # beat signs it
+    signed = client.get(f"/p/{publication.number}").content.decode()
+    assert "Verified in ledger at checkpoint 1" in signed
+    assert client.get(f"/ledger/proof/{publication.number}").status_code == 200
+
+
 def test_a_row_forced_past_the_triggers_is_caught(client, org, django_user_model, owner_sql):
-    [publication] = publish(org, 1)
+    [publication] = PublicationFactory.create_batch(1, organisation=org)
     checkpoint_issue()
     owner_sql(  # a superuser bypasses triggers this way; the application's role cannot
         "SET session_replication_role = replica; "
@@ -82,7 +100,7 @@ def test_a_row_forced_past_the_triggers_is_caught(client, org, django_user_model
 
 def test_bad_ledger_queries_are_problem_json_not_500(client, org):
     assert client.get("/ledger/checkpoint").status_code == 404
-    publish(org, 2)
+    PublicationFactory.create_batch(2, organisation=org)
     checkpoint_issue()
     for url in ("/ledger/consistency", "/ledger/consistency?first=x",
                 "/ledger/consistency?first=5&second=1", "/ledger/proof/DP-1999-000001",
@@ -106,7 +124,7 @@ def test_checkpoints_carry_an_rfc3161_token_from_the_configured_tsa(client, org,
         roots = tmp_path / "roots.pem"
         roots.write_bytes(tsa.ca_cert_pem)
         settings.DEFPUB_TSA_URL, settings.DEFPUB_TSA_ROOTS = tsa.url, str(roots)
-        publish(org, 1)
+        PublicationFactory.create_batch(1, organisation=org)
         checkpoint = checkpoint_issue()
 
     served = client.get(f"/ledger/checkpoint?size={checkpoint.size}&format=json").json()
@@ -117,13 +135,13 @@ def test_checkpoints_carry_an_rfc3161_token_from_the_configured_tsa(client, org,
 
 def test_a_tsa_outage_does_not_stop_checkpoints(org, settings):
     settings.DEFPUB_TSA_URL = "http://127.0.0.1:9/"  # discard port: nothing answers
-    publish(org, 1)
+    PublicationFactory.create_batch(1, organisation=org)
     checkpoint = checkpoint_issue()
     assert checkpoint is not None and checkpoint.timestamp_token is None
 
 
 def test_the_note_and_the_key_are_text_and_json_is_there_for_the_asking(client, org):
-    publish(org, 1)
+    PublicationFactory.create_batch(1, organisation=org)
     checkpoint = checkpoint_issue()
 
     note = client.get("/ledger/checkpoint")
@@ -143,7 +161,7 @@ def test_the_note_and_the_key_are_text_and_json_is_there_for_the_asking(client, 
 @pytest.mark.parametrize("query", ["size=0", "size=" + "9" * 5000, "size=1&size=1", "size=+1",
                                    "size=١"])
 def test_a_malformed_tree_size_is_a_400_problem(client, org, query):
-    publish(org, 1)
+    PublicationFactory.create_batch(1, organisation=org)
     checkpoint_issue()
 
     response = client.get(f"/ledger/checkpoint?{query}")
@@ -154,9 +172,9 @@ def test_a_malformed_tree_size_is_a_400_problem(client, org, query):
 
 
 def test_proofs_that_cannot_exist_are_404_problems(client, org):
-    first_batch = publish(org, 2)
+    first_batch = PublicationFactory.create_batch(2, organisation=org)
     checkpoint_issue()
-    later = publish(org, 1)[0]
+    later = PublicationFactory.create_batch(1, organisation=org)[0]
     checkpoint_issue()
 
     backwards = client.get("/ledger/consistency?first=3&second=2")

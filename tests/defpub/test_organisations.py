@@ -66,6 +66,7 @@ def test_organisation_page_groups_disclosures_by_status_and_links_numbers(client
     assert "Draft heat sink" in drafts and "Waiting valve" in rest
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 @pytest.mark.django_db(transaction=True)
 def test_an_invited_submitter_joins_through_the_emailed_link(
     client, org, owner, mailoutbox, celery_worker
@@ -252,6 +253,7 @@ def test_the_model_refuses_control_characters_too(org):
         org.full_clean()
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 @pytest.mark.django_db(transaction=True)
 def test_inviting_from_a_legacy_name_with_crlf_sends_a_clean_mail_and_no_500(
     client, mailoutbox, celery_worker
@@ -427,6 +429,7 @@ def test_odd_invitation_ids_give_404_not_500(client, org, owner):
 # -- the mail server fails ------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # starts a process (a worker, a server, docker)
 @pytest.mark.django_db(transaction=True)
 def test_a_mail_server_failure_leaves_the_invitation_failed_and_never_a_500(
     client, org, owner, settings, celery_worker

@@ -9,9 +9,8 @@ from django.core.cache import cache
 
 from defpub.ledger.services import checkpoint_issue
 from defpub.publication_pdf import publication_pdf_make
-from defpub.services.publication import publish_batch
 from tests.conftest import REPO
-from tests.factories import DisclosureFactory
+from tests.factories import PublicationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +31,7 @@ def verify(tmp_path, document: bytes, name: str, checkpoint: str, vkey: str, *ex
 @pytest.fixture
 def published(org, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    publications = publish_batch(disclosures=[
-        DisclosureFactory(organisation=org, status="approved") for _ in range(3)])
+    publications = PublicationFactory.create_batch(3, organisation=org)
     checkpoint_issue()
     publication_pdf_make(publication_id=publications[1].pk)  # the worker's step
     return publications[1]
@@ -53,7 +51,7 @@ def test_downloaded_json_and_pdf_verify_in_a_fresh_process(client, published, tm
 
 def test_a_later_checkpoint_verifies_with_the_served_proof(client, published, org, tmp_path):
     document = client.get(f"/p/{published.number}.json").content
-    publish_batch(disclosures=[DisclosureFactory(organisation=org, status="approved")])
+    PublicationFactory(organisation=org)
     latest = checkpoint_issue()
     (tmp_path / "proof.json").write_bytes(
         client.get(f"/ledger/proof/{published.number}?size={latest.size}").content)

@@ -4,9 +4,8 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from defpub.services.publication import publish_batch
 from search.services import publication_index
-from tests.factories import DisclosureFactory, OrganisationFactory
+from tests.factories import OrganisationFactory, PublicationFactory
 
 
 @pytest.fixture
@@ -15,9 +14,8 @@ def publish(db):
     organisation = OrganisationFactory()
 
     def _publish(*, at: datetime | None = None, **fields):
-        disclosure = DisclosureFactory(organisation=organisation, status="approved", **fields)
         with time_machine.travel(at or datetime(2026, 6, 1, tzinfo=UTC), tick=False):
-            return publish_batch(disclosures=[disclosure])[0]
+            return PublicationFactory(organisation=organisation, **fields)
 
     return _publish
 

@@ -11,12 +11,16 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+import pytest
+
 from defpub.models import ApiKeyUsage, Publication
 from defpub.services.api_keys import api_key_issue
 from search.services import publication_index
 from tests.conftest import REPO
 from tests.factories import UserFactory
 from tests.search.test_api import GEARBOX
+
+pytestmark = pytest.mark.slow  # every test here starts gunicorn
 
 
 def test_200_concurrent_requests_on_a_key_limited_to_100_let_exactly_100_through(

@@ -13,14 +13,12 @@ from django.core.management import call_command
 from kombu.exceptions import OperationalError
 
 from defpub.celery import app as celery_app
-from defpub.models import Publication
-from defpub.services.publication import publish_batch
 from search.chunking import chunk_record
 from search.engine import search
 from search.models import IndexState, Passage
 from search.tasks import index_publication_task, sweep_task
 from tests.conftest import REPO
-from tests.factories import DisclosureFactory, OrganisationFactory
+from tests.factories import PublicationFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -36,14 +34,8 @@ BOTH = dict(title_en="Antibacterial coating with silver nanoparticles",
             abstract_zh="一种含银纳米颗粒的涂料，可杀灭门把手上的细菌。", features=[], keywords=[])
 
 
-def publish(**fields) -> Publication:
-    organisation = OrganisationFactory()
-    disclosure = DisclosureFactory(organisation=organisation, status="approved", **fields)
-    return publish_batch(disclosures=[disclosure])[0]
-
-
 def test_published_records_become_searchable_across_languages(celery_worker):
-    zh, en, both = publish(**ZH), publish(**EN), publish(**BOTH)
+    zh, en, both = PublicationFactory(**ZH), PublicationFactory(**EN), PublicationFactory(**BOTH)
 
     call_command("index_status", "--wait", "120")
 
@@ -79,7 +71,7 @@ def test_a_worker_killed_mid_task_still_indexes_the_publication_exactly_once(tmp
            "DATABASE_URL": f"postgres://{db['USER']}@{quote(db['HOST'], safe='')}/{db['NAME']}",
            "REDIS_URL": settings.REDIS_URL}
     celery_app.control.purge()
-    publication = publish(**EN)  # its indexing task is queued on commit
+    publication = PublicationFactory(**EN)  # its indexing task is queued on commit
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "defpub.celery", "worker", "-P", "prefork",
          "-c", "1", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
@@ -111,7 +103,7 @@ def test_the_sweeper_recovers_a_publication_whose_message_was_lost(celery_worker
 
     with monkeypatch.context() as fault:
         fault.setattr(index_publication_task, "apply_async", broker_down)
-        publication = publish(**ZH)  # publishing succeeds; the message is lost
+        publication = PublicationFactory(**ZH)  # publishing succeeds; the message is lost
     time.sleep(1)
     assert IndexState.objects.get(publication=publication).status == "queued"
     assert not Passage.objects.filter(publication=publication).exists()

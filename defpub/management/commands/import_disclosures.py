@@ -1,12 +1,15 @@
-"""python manage.py import_disclosures FILE.jsonl --org SLUG [--create-org] [--publish]"""
+"""python manage.py import_disclosures FILE.jsonl --org SLUG [--create-org [--owner USERNAME]]
+[--publish]"""
 
 from pathlib import Path
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from defpub.bulk_import import import_lines, read_lines
 from defpub.models import Organisation
+from defpub.services.organisations import organisation_create_for_import
 
 
 class Command(BaseCommand):
@@ -17,19 +20,21 @@ class Command(BaseCommand):
         parser.add_argument("--org", required=True, help="the organisation's slug")
         parser.add_argument("--create-org", action="store_true",
                             help="create the organisation when it does not exist yet")
+        parser.add_argument("--owner", metavar="USERNAME",
+                            help="with --create-org: the user who owns the new organisation")
         parser.add_argument("--publish", action="store_true",
                             help="publish each new record at once (otherwise: drafts)")
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, file: Path, org: str, create_org: bool, publish: bool,
-               no_progress: bool, **options):
+               no_progress: bool, owner: str | None = None, **options):
         if not file.is_file():
             raise CommandError(f"{file}: no such file")
         organisation = Organisation.objects.filter(slug=org).first()
         if organisation is None:
             if not create_org:
                 raise CommandError(f"no organisation {org!r}; pass --create-org to create it")
-            organisation = Organisation.objects.create(slug=org, name=org)
+            organisation = self._create(org, owner)
         try:
             with open(file, "rb") as handle:
                 total = sum(1 for _ in handle)
@@ -47,3 +52,17 @@ class Command(BaseCommand):
         self.stdout.write(summary)
         if report.errors:
             raise CommandError(f"{len(report.errors)} line(s) were not imported; see above")
+
+    def _create(self, slug: str, username: str | None) -> Organisation:
+        owner = None
+        if username is not None:
+            owner = get_user_model().objects.filter(username=username).first()
+            if owner is None:
+                raise CommandError(f"no user {username!r} to own the organisation")
+        organisation = organisation_create_for_import(slug=slug, owner=owner)
+        if owner is None:
+            self.stderr.write(f"created organisation {slug!r} with NO owner: no one can manage "
+                              "it until a site admin adds one (or pass --owner USERNAME)")
+        else:
+            self.stdout.write(f"created organisation {slug!r}, owned by {owner.username}")
+        return organisation
