@@ -251,9 +251,14 @@ def test_favicon_is_served_at_the_root_and_as_static_svg(client):
     assert client.post("/favicon.ico").status_code == 405
 
 
-def test_the_pdf_how_to_verify_link_points_to_a_page_that_exists(client, publication):
+def test_the_pdf_how_to_verify_link_points_to_a_page_that_exists(client, publication,
+                                                                 settings):
     from pypdf import PdfReader
 
+    from defpub.publication_pdf import publication_pdf_make
+
+    settings.DEFPUB_PUBLIC_URL = "http://testserver"  # the stored PDF's links are absolute
+    publication_pdf_make(publication_id=publication.pk)  # what the worker does after publishing
     pdf = PdfReader(io.BytesIO(client.get(f"/p/{publication.number}.pdf").content))
     links = [annotation.get_object()["/A"]["/URI"]
              for page in pdf.pages for annotation in page.get("/Annots") or []
