@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from defpub.audit import audit
+from defpub.models import AuditAction
 from review.claims import parse_claims
 from review.importers import cnipa, epo, jsonl, uspto
 from review.importers.common import FilingData, earliest
@@ -204,7 +205,7 @@ def filing_save(*, data: FilingData, source: str = "") -> tuple[Filing, bool]:
         )
         for claim in claims
     )
-    audit(actor=None, action="filing.import", target=filing, source=source[:300])
+    audit(actor=None, action=AuditAction.FILING_IMPORT, target=filing, source=source[:300])
     return filing, True
 
 

@@ -29,6 +29,8 @@ class AuditAction(models.TextChoices):
     ATTACHMENT_ADD = "attachment.add"
     ATTACHMENT_REMOVE = "attachment.remove"
     PUBLICATION_PDF = "publication.pdf"
+    # review: the panel's records (the names live here so that every action is in one list)
+    FILING_IMPORT = "filing.import"
     ADMIN_ADD = "admin.add"
     ADMIN_CHANGE = "admin.change"
     ADMIN_DELETE = "admin.delete"
