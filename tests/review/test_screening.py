@@ -162,3 +162,18 @@ def test_screening_runs_as_celery_work_on_its_own_queue(corpus, tmp_path, capsys
     assert "screened 2/2" in captured.err
     assert "2 filing(s) screened: 2 independent claim(s), 1 suspected" in captured.out
     assert list(WatchCase.objects.values_list("filing__number", flat=True)) == ["20260100001"]
+
+
+def test_a_claims_elements_are_embedded_in_one_model_call(corpus, tmp_path, monkeypatch):
+    from search.embedding import get_embedder
+
+    embedder, calls = get_embedder(), []
+    real = embedder.embed
+
+    def counted(texts, **kwargs):
+        calls.append(len(texts))
+        return real(texts, **kwargs)
+
+    monkeypatch.setattr(embedder, "embed", counted)
+    _import(tmp_path, COPY)
+    assert calls == [5]  # one call: four elements and the claim whole
