@@ -184,7 +184,11 @@ def main() -> int:
             app["candidates"] = candidates_of(application(app["key"], app["abstract"]["en"]),
                                               keys)
             screened += 1
+            if screened % 20 == 0:
+                print(f"screened {screened}", file=sys.stderr)
     elapsed = time.perf_counter() - started
+    dump = Path(os.environ.get("DEFPUB_HOME", ROOT / "var")) / "watch-candidates.json"
+    dump.write_text(json.dumps(apps, ensure_ascii=False))  # for --analyse
     threshold, share, dev = choose(apps["dev"])
     test = figures(apps["test"], threshold, share)
     results = {"model": get_embedder().name, "publications": len(published),
