@@ -59,6 +59,7 @@ PUBLISHED_AT = datetime(2025, 1, 1, tzinfo=UTC)
 EARLIEST = date(2026, 1, 1)
 THRESHOLDS = [x / 4 for x in range(4, 25)]  # 1.0 .. 6.0
 SHARES = [0.5, 0.6, 0.67, 0.75, 0.8, 0.9, 1.0]
+LEADS = [x / 4 for x in range(13)]  # 0 .. 3.0
 
 
 def elements_of(abstract: str) -> list[str]:
@@ -114,44 +115,52 @@ def candidates_of(filing: Filing, keys: dict[str, str]) -> list[dict]:
              "elements": [e["score"] for e in row["elements"]]} for row in result.candidates]
 
 
-def verdict(candidates: list[dict], threshold: float, share: float) -> tuple[bool, str | None]:
-    """(a case opens, the key of its top candidate) at these thresholds."""
+def verdict(candidates: list[dict], threshold: float, share: float,
+            lead: float) -> tuple[bool, str | None]:
+    """(a case opens, the key of its top candidate) at these thresholds, as
+    review.screening.mark_suspects decides."""
     def coverage(row):
         return sum(s is not None and s >= threshold for s in row["elements"])
 
-    ranked = sorted(candidates, key=lambda row: (-coverage(row), -row["score"]))
-    if not ranked:
+    def leads(row):
+        others = max((o["score"] for o in candidates if o is not row), default=0.0)
+        return row["score"] - others >= lead
+
+    if not candidates:
         return False, None
-    n = len(ranked[0]["elements"])
-    suspected = any(coverage(row) >= share * n for row in ranked)
-    return suspected, ranked[0]["key"] if suspected else None
+    n = len(candidates[0]["elements"])
+    flagged = [row for row in candidates if coverage(row) >= share * n and leads(row)]
+    return bool(flagged), flagged[0]["key"] if flagged else None
 
 
-def figures(apps: list[dict], threshold: float, share: float) -> dict:
+def figures(apps: list[dict], threshold: float, share: float, lead: float) -> dict:
     copies = [a for a in apps if a["copy"]]
     controls = [a for a in apps if not a["copy"]]
     caught = first = flagged = 0
     for app in copies:
-        suspected, top = verdict(app["candidates"], threshold, share)
+        suspected, top = verdict(app["candidates"], threshold, share, lead)
         caught += suspected
         first += suspected and top == app["key"]
     for app in controls:
-        flagged += verdict(app["candidates"], threshold, share)[0]
+        flagged += verdict(app["candidates"], threshold, share, lead)[0]
     return {"copies": len(copies), "caught": caught, "first": first,
             "controls": len(controls), "flagged": flagged}
 
 
-def choose(apps: list[dict]) -> tuple[float, float, dict]:
+def choose(apps: list[dict]) -> tuple[tuple[float, float, float], dict]:
+    """The most copies caught with their disclosure first, at most MAX_FALSE_ALARMS of
+    the controls flagged; ties to fewer flagged, then the stricter threshold and lead."""
     best = None
     for threshold in THRESHOLDS:
         for share in SHARES:
-            f = figures(apps, threshold, share)
-            allowed = f["flagged"] <= MAX_FALSE_ALARMS * f["controls"]
-            key = (allowed, f["first"] - (0 if allowed else f["flagged"]), -f["flagged"],
-                   threshold)
-            if best is None or key > best[0]:
-                best = (key, threshold, share, f)
-    return best[1], best[2], best[3]
+            for lead in LEADS:
+                f = figures(apps, threshold, share, lead)
+                allowed = f["flagged"] <= MAX_FALSE_ALARMS * f["controls"]
+                key = (allowed, f["first"] - (0 if allowed else f["flagged"]),
+                       -f["flagged"], threshold, lead)
+                if best is None or key > best[0]:
+                    best = (key, (threshold, share, lead), f)
+    return best[1], best[2]
 
 
 def split_apps(split: str, seed: int) -> list[dict]:
@@ -164,9 +173,15 @@ def split_apps(split: str, seed: int) -> list[dict]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--background", type=int, default=400)
+    parser.add_argument("--analyse", action="store_true",
+                        help="choose the thresholds again from the last run's candidates")
     parser.add_argument("--throughput", type=int, default=0,
                         help="also time filing_screen on this many applications")
     args = parser.parse_args()
+    dump = Path(os.environ.get("DEFPUB_HOME", ROOT / "var")) / "watch-candidates.json"
+    if args.analyse:
+        print(json.dumps(analysed(json.loads(dump.read_text())), indent=2))
+        return 0
     use_cache(load_cache())
     reset_database()
     reset_review()
@@ -187,18 +202,20 @@ def main() -> int:
             if screened % 20 == 0:
                 print(f"screened {screened}", file=sys.stderr)
     elapsed = time.perf_counter() - started
-    dump = Path(os.environ.get("DEFPUB_HOME", ROOT / "var")) / "watch-candidates.json"
     dump.write_text(json.dumps(apps, ensure_ascii=False))  # for --analyse
-    threshold, share, dev = choose(apps["dev"])
-    test = figures(apps["test"], threshold, share)
     results = {"model": get_embedder().name, "publications": len(published),
-               "threshold": threshold, "share": share, "dev": dev, "test": test,
-               "screened": screened, "seconds": round(elapsed, 1),
+               **analysed(apps), "screened": screened, "seconds": round(elapsed, 1),
                "per_hour": round(3600 * screened / elapsed)}
     if args.throughput:
         results["throughput"] = throughput(apps, args.throughput)
     print(json.dumps(results, indent=2))
     return 0
+
+
+def analysed(apps: dict) -> dict:
+    (threshold, share, lead), dev = choose(apps["dev"])
+    return {"threshold": threshold, "share": share, "lead": lead, "dev": dev,
+            "test": figures(apps["test"], threshold, share, lead)}
 
 
 def throughput(apps: dict, n: int) -> dict:

@@ -69,13 +69,25 @@ def screen_claim(claim: Claim, *, before: date | None, limit: int | None = None)
             row["source_date"] = publication.record.get("source_date", "")
             row["proven"] = False
             late.append(row)
-    proper.sort(key=lambda row: (-row["coverage"], -row["score"]))
+    mark_suspects(proper, n_elements)
+    proper.sort(key=lambda row: (-row["suspected"], -row["coverage"], -row["score"]))
     result = ClaimScreening(claim, candidates=proper[:limit], earlier_sources=late[:limit])
     _attach_passages(result.candidates + result.earlier_sources, claim)
     result.pair = best_pair(result.candidates, n_elements)
-    needed = settings.WATCH_COPY_SHARE * n_elements
-    result.suspected = any(row["coverage"] >= needed for row in result.candidates)
+    result.suspected = any(row["suspected"] for row in result.candidates)
     return result
+
+
+def mark_suspects(rows: list[dict], n_elements: int) -> None:
+    """A candidate is a suspected copy when it covers WATCH_COPY_SHARE of the elements and
+    its score leads every other candidate's by WATCH_LEAD: a copied disclosure stands out
+    from the rest of DefPub, while an application on a crowded topic finds many
+    publications alike (chosen on dev, docs/watch.md)."""
+    needed = settings.WATCH_COPY_SHARE * n_elements
+    for row in rows:
+        others = max((other["score"] for other in rows if other is not row), default=0.0)
+        row["lead"] = round(row["score"] - others, 4)
+        row["suspected"] = row["coverage"] >= needed and row["lead"] >= settings.WATCH_LEAD
 
 
 def _candidate(publication, score: float, element_evidence: list[dict[int, float]],

@@ -97,6 +97,7 @@ def case_as_json(case) -> dict:
 def _candidate_json(row: dict) -> dict:
     return {"publication": row["publication"], "score": row["score"],
             "coverage": row["coverage"], "elements": len(row["elements"]),
+            "lead": row.get("lead"), "suspected": row.get("suspected", False),
             "published_at": row["published_at"],
             "element_passages": [
                 {"element": e["element"], "text": e.get("text", ""), "score": e["score"],
