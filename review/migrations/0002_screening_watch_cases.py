@@ -5,44 +5,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('review', '0001_filings'),
+        ("review", "0001_filings"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ScreeningResult',
+            name="ScreeningResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cutoff', models.DateField(blank=True, null=True)),
-                ('model', models.CharField(blank=True, max_length=100)),
-                ('candidates', models.JSONField(blank=True, default=list)),
-                ('pair', models.JSONField(blank=True, default=dict)),
-                ('earlier_sources', models.JSONField(blank=True, default=list)),
-                ('suspected', models.BooleanField(default=False)),
-                ('screened_at', models.DateTimeField(auto_now=True)),
-                ('claim', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='screening', to='review.claim')),
-                ('filing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='screenings', to='review.filing')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("cutoff", models.DateField(blank=True, null=True)),
+                ("model", models.CharField(blank=True, max_length=100)),
+                ("candidates", models.JSONField(blank=True, default=list)),
+                ("pair", models.JSONField(blank=True, default=dict)),
+                ("earlier_sources", models.JSONField(blank=True, default=list)),
+                ("suspected", models.BooleanField(default=False)),
+                ("screened_at", models.DateTimeField(auto_now=True)),
+                (
+                    "claim",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="screening",
+                        to="review.claim",
+                    ),
+                ),
+                (
+                    "filing",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="screenings",
+                        to="review.filing",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['filing', 'claim__number'],
+                "ordering": ["filing", "claim__number"],
             },
         ),
         migrations.CreateModel(
-            name='WatchCase',
+            name="WatchCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('new', 'new'), ('triaged', 'triaged'), ('under_review', 'under review'), ('report_issued', 'report issued'), ('submitted', 'submitted'), ('outcome_recorded', 'outcome recorded'), ('dismissed', 'dismissed')], db_index=True, default='new', max_length=20)),
-                ('dismissed_reason', models.TextField(blank=True)),
-                ('notes', models.TextField(blank=True)),
-                ('opened_by', models.CharField(default='screening', max_length=20)),
-                ('opened_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('filing', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='watch_case', to='review.filing')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "new"),
+                            ("triaged", "triaged"),
+                            ("under_review", "under review"),
+                            ("report_issued", "report issued"),
+                            ("submitted", "submitted"),
+                            ("outcome_recorded", "outcome recorded"),
+                            ("dismissed", "dismissed"),
+                        ],
+                        db_index=True,
+                        default="new",
+                        max_length=20,
+                    ),
+                ),
+                ("dismissed_reason", models.TextField(blank=True)),
+                ("notes", models.TextField(blank=True)),
+                ("opened_by", models.CharField(default="screening", max_length=20)),
+                ("opened_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "filing",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="watch_case",
+                        to="review.filing",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_at', 'pk'],
+                "ordering": ["-opened_at", "pk"],
             },
         ),
     ]
