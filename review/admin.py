@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from defpub.admin_audit import AuditedAdmin
-from review.models import Claim, Filing
+from review.models import Claim, Filing, ScreeningResult, WatchCase
 
 
 class ReadOnly(AuditedAdmin):
@@ -47,5 +47,23 @@ class FilingAdmin(ReadOnly):
 class ClaimAdmin(ReadOnly):
     list_display = ["__str__", "independent", "parents", "references"]
     list_filter = ["independent"]
+    search_fields = ["filing__number"]
+    raw_id_fields = ["filing"]
+
+
+@admin.register(ScreeningResult)
+class ScreeningResultAdmin(ReadOnly):
+    list_display = ["__str__", "cutoff", "model", "suspected", "screened_at"]
+    list_filter = ["suspected"]
+    search_fields = ["filing__number"]
+    raw_id_fields = ["filing", "claim"]
+
+
+@admin.register(WatchCase)
+class WatchCaseAdmin(ReadOnly):
+    """Cases change through the panel's services (review/cases.py), which audit them."""
+
+    list_display = ["__str__", "status", "opened_by", "opened_at", "updated_at"]
+    list_filter = ["status", "opened_by", "filing__office"]
     search_fields = ["filing__number"]
     raw_id_fields = ["filing"]

@@ -73,3 +73,58 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filing.label} claim {self.number}"
+
+
+class ScreeningResult(models.Model):
+    """The last screening of one independent claim: its ranked candidates. Re-screening
+    replaces the candidates of the same row (one per claim)."""
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="screening")
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="screenings")
+    cutoff = models.DateField(null=True, blank=True)  # the filing's earliest date then
+    model = models.CharField(max_length=100, blank=True)  # the embedding model used
+    # [{"publication", "score", "coverage", "elements": [{"element", "score", "passage"}]}]
+    candidates = models.JSONField(default=list, blank=True)
+    pair = models.JSONField(default=dict, blank=True)  # the best Y/Y pair, or {}
+    # publications after the cut-off that declare an earlier source date (not proven)
+    earlier_sources = models.JSONField(default=list, blank=True)
+    suspected = models.BooleanField(default=False)  # one candidate covers enough elements
+    screened_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["filing", "claim__number"]
+
+    def __str__(self) -> str:
+        return f"screening of {self.claim}"
+
+
+class WatchCase(models.Model):
+    """The panel's case on one filing: opened by screening (a suspected copy) or by hand."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "new"
+        TRIAGED = "triaged", "triaged"
+        UNDER_REVIEW = "under_review", "under review"
+        REPORT_ISSUED = "report_issued", "report issued"
+        SUBMITTED = "submitted", "submitted"
+        OUTCOME_RECORDED = "outcome_recorded", "outcome recorded"
+        DISMISSED = "dismissed", "dismissed"
+
+    filing = models.OneToOneField(Filing, on_delete=models.CASCADE, related_name="watch_case")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW,
+                              db_index=True)
+    dismissed_reason = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    opened_by = models.CharField(max_length=20, default="screening")  # or "panel"
+    opened_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"case {self.pk}: {self.filing.label} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (self.Status.DISMISSED, self.Status.OUTCOME_RECORDED)

@@ -153,6 +153,16 @@ def search(text: str, *, before: date | datetime | None = None, ipc: str | None 
         return []
     filters = Filters(before=cutoff(before), ipc=ipc or None, lang=lang or None,
                       exclude=exclude, date_field=date_field or "published")
+    evidence, owners, hits, shown_terms = score_pieces(pieces, filters)
+    ranked = fusion.best_evidence(evidence, owners=owners)
+    return _results(ranked, hits, shown_terms, limit=limit, offset=offset)
+
+
+def score_pieces(pieces: list[str], filters: Filters) -> tuple[
+        list[dict[int, float]], dict[int, int], dict[int, PassageHit], list[str]]:
+    """Every candidate passage's score for each piece, on one scale (_evidence), with one
+    model call for all the pieces: (per piece passage id -> score, passage id ->
+    publication id, the passages seen, the pieces and their translations)."""
     embedder = get_embedder()
     vectors = embedder.embed(pieces, role="query")
     english = _english_vectors(pieces) if embedder.multilingual else {}
@@ -175,8 +185,7 @@ def search(text: str, *, before: date | datetime | None = None, ipc: str | None 
                         Query(query_lang, vector, english.get(i) if doc_lang == "en" else None),
                         doc_lang, bm25[doc_lang], filters, hits, owners)
             evidence.append(scores)
-    ranked = fusion.best_evidence(evidence, owners=owners)
-    return _results(ranked, hits, shown_terms, limit=limit, offset=offset)
+    return evidence, owners, hits, shown_terms
 
 
 def more_like_this(number: str, *, before=None, ipc=None, lang=None, limit: int = 20,

@@ -117,7 +117,8 @@ def celery_worker(django_db_setup, django_db_blocker):
     with (
         django_db_blocker.unblock(),
         start_worker(
-            celery_app, pool="threads", concurrency=2, perform_ping_check=True, shutdown_timeout=30
+            celery_app, pool="threads", concurrency=2, perform_ping_check=True, shutdown_timeout=30,
+            queues=["celery", "screening"],
         ) as worker,
     ):
         yield worker

@@ -267,7 +267,7 @@ CELERY_BEAT_SCHEDULE = {
 # Stored PDFs (docs/operations.md): the sweeper queues a publication's missing PDF once it is
 # this old, at most this many a run, and not again within the requeue window.
 DEFPUB_PDF_SWEEP_MINUTES = env.int("DEFPUB_PDF_SWEEP_MINUTES", default=5)
-DEFPUB_PDF_SWEEP_BATCH = env.int("DEFPUB_PDF_SWEEP_BATCH", default=200)
+DEFPUB_PDF_SWEEP_BATCH = env.int("DEFPUB_PDF_SWEEP_BATCH", default=3.5)
 DEFPUB_PDF_REQUEUE_MINUTES = env.int("DEFPUB_PDF_REQUEUE_MINUTES", default=60)
 # Indexing a publication takes seconds; an unacknowledged message is redelivered after this.
 CELERY_TASK_TIME_LIMIT = 600
@@ -318,3 +318,16 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+# Screening foreign filings runs on its own queue, so a weekly file does not hold up
+# indexing; `manage.py run`'s worker consumes both (docs/watch.md).
+CELERY_TASK_ROUTES = {"review.screen_filing": {"queue": "screening"}}
+WORKER_QUEUES = "celery,screening"
+# A suspected copy: one publication discloses at least this share of an independent claim's
+# elements, each with a score of at least WATCH_ELEMENT_THRESHOLD (the engine's calibrated
+# scale: 0 is an unrelated passage, 4 a typical right one). Chosen on dev (docs/watch.md).
+# and its score (the mean of its best passages' scores over the pieces) leads every other
+# candidate's by at least WATCH_LEAD.
+WATCH_COPY_SHARE = env.float("WATCH_COPY_SHARE", default=0.5)
+WATCH_ELEMENT_THRESHOLD = env.float("WATCH_ELEMENT_THRESHOLD", default=3.0)
+WATCH_LEAD = env.float("WATCH_LEAD", default=1.25)
+WATCH_CANDIDATES = env.int("WATCH_CANDIDATES", default=10)  # kept per claim

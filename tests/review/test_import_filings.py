@@ -227,7 +227,7 @@ def test_jsonl_in_the_design_form(tmp_path, capsys):
         call_command("import_filings", str(path), "--screen")
     err = capsys.readouterr().err
     assert "f.jsonl: line 2: not JSON" in err and "f.jsonl: line 4: priority_date" in err
-    assert "screening is not available yet" in err
+    assert "screened 2/2" in err  # the two new filings were screened
     assert "f.jsonl: line 3: claim 2 refers to claim 3, which does not exist" in err
     filing = filings_json(capsys)["20990000001"]
     assert shape(filing) == (2, [1], {2: [1]}) and filing["earliest_date"] == "2020-01-02"

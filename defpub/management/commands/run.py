@@ -55,7 +55,8 @@ class Command(BaseCommand):
                           "--config", GUNICORN_CONFIG], env=web_env),
             Child("worker", [python, "-m", "celery", "-A", "defpub.celery", "worker",
                              "--loglevel", "INFO", "--concurrency", str(worker_concurrency),
-                             "--hostname", "worker@%h"], env=worker_env),
+                             "--hostname", "worker@%h", "-Q", settings.WORKER_QUEUES],
+                  env=worker_env),
             Child("beat", [python, "-m", "celery", "-A", "defpub.celery", "beat", "--loglevel",
                            "INFO", "--schedule", str(run_dir / "celerybeat-schedule")]),
         ]

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--screen",
             action="store_true",
-            help="screen the new filings against DefPub (not available yet)",
+            help="screen the new filings against DefPub (docs/watch.md)",
         )
 
     def handle(self, *args, file: Path, fmt: str, screen: bool, **options):
@@ -31,13 +31,13 @@ class Command(BaseCommand):
             self.stderr.write(f"warning: {warning}")
         for error in report.errors:
             self.stderr.write(f"error: {error}")
-        if screen:
-            self.stderr.write(
-                "screening is not available yet: the filings were imported, not screened"
-            )
         self.stdout.write(
             f"{report.documents} document(s): {report.created} imported, "
             f"{report.unchanged} already present, {len(report.errors)} not imported"
         )
+        if screen:
+            from review.management.commands.screen_filings import screen_ids
+
+            screen_ids(self, report.created_ids)
         if report.errors:
             raise CommandError(f"{len(report.errors)} document(s) were not imported; see above")

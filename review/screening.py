@@ -1,0 +1,216 @@
+"""Screening a filing's independent claims against DefPub (issue 16, docs/watch.md).
+
+For each independent claim, each element and the claim whole are searched in one engine
+call (one model call per claim: search.engine.score_pieces), in both languages, with a
+strict cut-off at the filing's earliest effective date. A candidate publication carries,
+for every element, its best passage and that passage's score; its coverage is how many
+elements score at least WATCH_ELEMENT_THRESHOLD. A claim is a suspected copy when one
+publication covers at least WATCH_COPY_SHARE of its elements; the filing then gets a watch
+case (review/cases.py). Publications after the cut-off that declare an earlier source date
+are listed apart: the ledger does not prove that date.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import combinations
+
+from django.conf import settings
+from django.db import transaction
+
+from defpub.models import Publication
+from review.models import Claim, Filing, ScreeningResult
+from search import fusion
+from search.chunking import MAX_CHARS
+from search.embedding import get_embedder
+from search.engine import Filters, cutoff, query_pieces, score_pieces
+from search.text import detect_lang
+
+EXCERPT = 300  # characters of a passage kept in a candidate
+WHOLE_PIECES = 2  # pieces of the whole claim searched besides its elements
+
+
+@dataclass
+class ClaimScreening:
+    claim: Claim
+    candidates: list[dict] = field(default_factory=list)
+    pair: dict = field(default_factory=dict)
+    earlier_sources: list[dict] = field(default_factory=list)
+    suspected: bool = False
+
+
+def claim_pieces(claim: Claim) -> tuple[list[str], int]:
+    """The claim's elements (each cut to the model's size) then pieces of the whole claim;
+    and how many of the pieces are elements."""
+    elements = [" ".join(e["text"].split()) for e in claim.elements if e["text"].strip()]
+    if not elements:
+        elements = [" ".join(claim.text.split())]
+    elements = [text[:MAX_CHARS[detect_lang(text)]] for text in elements]
+    whole = query_pieces(claim.text)[:WHOLE_PIECES] if len(elements) > 1 else []
+    return elements + [p for p in whole if p], len(elements)
+
+
+def screen_claim(claim: Claim, *, before: date | None, limit: int | None = None) -> ClaimScreening:
+    """The ranked candidates of one claim (not saved)."""
+    limit = limit or settings.WATCH_CANDIDATES
+    pieces, n_elements = claim_pieces(claim)
+    filters = Filters(before=cutoff(before), date_field="source")
+    evidence, owners, _, _ = score_pieces(pieces, filters)
+    ranked = fusion.best_evidence(evidence, owners=owners)[:limit * 3]
+    publications = Publication.objects.in_bulk([entry.publication_id for entry in ranked])
+    limit_at = cutoff(before)
+    proper, late = [], []
+    for entry in ranked:
+        publication = publications[entry.publication_id]
+        row = _candidate(publication, entry.score, evidence[:n_elements], owners)
+        if limit_at is None or publication.published_at < limit_at:
+            proper.append(row)
+        else:  # admitted only by its declared source date
+            row["source"] = publication.record.get("source", "")
+            row["source_date"] = publication.record.get("source_date", "")
+            row["proven"] = False
+            late.append(row)
+    mark_suspects(proper, n_elements)
+    proper.sort(key=lambda row: (-row["suspected"], -row["coverage"], -row["score"]))
+    result = ClaimScreening(claim, candidates=proper[:limit], earlier_sources=late[:limit])
+    _attach_passages(result.candidates + result.earlier_sources, claim)
+    result.pair = best_pair(result.candidates, n_elements)
+    result.suspected = any(row["suspected"] for row in result.candidates)
+    return result
+
+
+def mark_suspects(rows: list[dict], n_elements: int) -> None:
+    """A candidate is a suspected copy when it covers WATCH_COPY_SHARE of the elements and
+    its score leads every other candidate's by WATCH_LEAD: a copied disclosure stands out
+    from the rest of DefPub, while an application on a crowded topic finds many
+    publications alike (chosen on dev, docs/watch.md)."""
+    needed = settings.WATCH_COPY_SHARE * n_elements
+    for row in rows:
+        others = max((other["score"] for other in rows if other is not row), default=0.0)
+        row["lead"] = round(row["score"] - others, 4)
+        row["suspected"] = row["coverage"] >= needed and row["lead"] >= settings.WATCH_LEAD
+
+
+def _candidate(publication, score: float, element_evidence: list[dict[int, float]],
+               owners: dict[int, int]) -> dict:
+    threshold = settings.WATCH_ELEMENT_THRESHOLD
+    elements = []
+    for number, scores in enumerate(element_evidence):
+        own = [(s, pid) for pid, s in scores.items() if owners[pid] == publication.pk]
+        best = max(own, default=None)
+        elements.append({"element": number, "score": round(best[0], 4) if best else None,
+                         "passage": {"id": best[1]} if best else None,
+                         "discloses": bool(best and best[0] >= threshold)})
+    return {"publication": publication.number, "publication_id": publication.pk,
+            "published_at": publication.published_at.isoformat(), "score": round(score, 4),
+            "coverage": sum(e["discloses"] for e in elements), "elements": elements}
+
+
+def _attach_passages(rows: list[dict], claim: Claim) -> None:
+    """Each element's passage with its field, language, offsets and an excerpt."""
+    from search.models import Passage
+
+    wanted = {e["passage"]["id"] for row in rows for e in row["elements"] if e["passage"]}
+    passages = Passage.objects.in_bulk(wanted)
+    texts = [e["text"] for e in claim.elements] or [claim.text]
+    for row in rows:
+        for element in row["elements"]:
+            element["text"] = texts[element["element"]] if element["element"] < len(texts) else ""
+            if element["passage"] is None:
+                continue
+            passage = passages[element["passage"]["id"]]
+            element["passage"] = {
+                "id": passage.pk, "publication": row["publication"], "field": passage.field,
+                "lang": passage.lang, "start": passage.start, "end": passage.end,
+                "text": passage.text[:EXCERPT]}
+
+
+def best_pair(candidates: list[dict], n_elements: int) -> dict:
+    """The two candidates that together disclose the most elements, when no single one
+    discloses them all (a Y/Y suggestion); {} when a single one does, or no pair adds."""
+    if not candidates or max(row["coverage"] for row in candidates) >= n_elements:
+        return {}
+    best, best_key = {}, (max(row["coverage"] for row in candidates), float("-inf"))
+    for a, b in combinations(candidates, 2):
+        covered = {}
+        for ea, eb in zip(a["elements"], b["elements"], strict=True):
+            if ea["discloses"] or eb["discloses"]:
+                covered[ea["element"]] = a["publication"] if ea["discloses"] and (
+                    not eb["discloses"] or ea["score"] >= eb["score"]) else b["publication"]
+        key = (len(covered), a["score"] + b["score"])
+        if key > best_key:
+            best_key = key
+            best = {"publications": [a["publication"], b["publication"]],
+                    "coverage": len(covered), "elements": covered}
+    return best
+
+
+def filing_screen(*, filing: Filing) -> list[ClaimScreening]:
+    """Screen every independent claim of the filing, save the results (one row per claim,
+    replaced on re-screening) and open a watch case for a suspected copy."""
+    from review.cases import case_open_for_screening
+
+    results = [screen_claim(claim, before=filing.earliest_date)
+               for claim in filing.claims.filter(independent=True)]
+    model = get_embedder().name
+    with transaction.atomic():
+        for result in results:
+            ScreeningResult.objects.update_or_create(
+                claim=result.claim,
+                defaults={"filing": filing, "cutoff": filing.earliest_date, "model": model,
+                          "candidates": result.candidates, "pair": result.pair,
+                          "earlier_sources": result.earlier_sources,
+                          "suspected": result.suspected})
+        if any(result.suspected for result in results):
+            case_open_for_screening(filing=filing)
+    return results
+
+
+@dataclass
+class ScreeningRun:
+    filings: int = 0
+    claims: int = 0
+    suspected: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def filings_screen(*, filing_ids: list[int], through_celery: bool = False,
+                   progress=None, timeout: float = 3600.0) -> ScreeningRun:
+    """Screen many filings, here or as Celery work on the `screening` queue (waiting for
+    it); `progress(done, total)` after each filing."""
+    run = ScreeningRun()
+    if through_celery:
+        return _through_celery(filing_ids, run, progress, timeout)
+    for done, filing in enumerate(Filing.objects.filter(pk__in=filing_ids).order_by("pk"), 1):
+        results = filing_screen(filing=filing)
+        _count(run, {"claims": len(results), "suspected": any(r.suspected for r in results)})
+        if progress:
+            progress(done, len(filing_ids))
+    return run
+
+
+def _count(run: ScreeningRun, outcome: dict) -> None:
+    run.filings += 1
+    run.claims += outcome["claims"]
+    run.suspected += bool(outcome["suspected"])
+
+
+def _through_celery(filing_ids, run, progress, timeout) -> ScreeningRun:
+    import time
+
+    from review.tasks import screen_filing_task
+
+    pending = {screen_filing_task.delay(pk): pk for pk in filing_ids}
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        for result in [r for r in pending if r.ready()]:
+            pk = pending.pop(result)
+            if result.successful():
+                _count(run, result.get())
+            else:
+                run.failed.append(f"filing {pk}: {result.result!r}")
+            if progress:
+                progress(len(filing_ids) - len(pending), len(filing_ids))
+        time.sleep(0.2)
+    run.failed += [f"filing {pk}: not screened within {timeout:.0f} s"
+                   for pk in pending.values()]
+    return run
