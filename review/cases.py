@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from defpub.audit import audit
+from defpub.models import AuditAction
 from review.models import Filing, WatchCase
 
 Status = WatchCase.Status
@@ -30,7 +31,8 @@ def case_open_for_screening(*, filing: Filing) -> tuple[WatchCase, bool]:
         case, created = WatchCase.objects.select_for_update().get_or_create(
             filing=filing, defaults={"opened_by": "screening"})
         if created:
-            audit(actor=None, action="watch.case_opened", target=case, filing=filing.label,
+            audit(actor=None, action=AuditAction.WATCH_CASE_OPENED, target=case,
+                  filing=filing.label,
                   by="screening")
     return case, created
 
@@ -41,7 +43,8 @@ def case_open(*, filing: Filing, actor) -> WatchCase:
         case, created = WatchCase.objects.get_or_create(filing=filing,
                                                         defaults={"opened_by": "panel"})
         if created:
-            audit(actor=actor, action="watch.case_opened", target=case, filing=filing.label,
+            audit(actor=actor, action=AuditAction.WATCH_CASE_OPENED, target=case,
+                  filing=filing.label,
                   by="panel")
     return case
 
@@ -64,6 +67,6 @@ def case_set_status(*, case: WatchCase, status: str, actor, reason: str = "",
         if notes is not None:
             case.notes = notes
         case.save()
-        audit(actor=actor, action="watch.case_status", target=case, previous=previous,
+        audit(actor=actor, action=AuditAction.WATCH_CASE_STATUS, target=case, previous=previous,
               status=status.value, reason=case.dismissed_reason)
     return case

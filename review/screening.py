@@ -197,9 +197,10 @@ def _count(run: ScreeningRun, outcome: dict) -> None:
 def _through_celery(filing_ids, run, progress, timeout) -> ScreeningRun:
     import time
 
-    from review.tasks import screen_filing_task
+    from defpub.celery import app
 
-    pending = {screen_filing_task.delay(pk): pk for pk in filing_ids}
+    # By name (review.tasks imports this module): routed to the `screening` queue.
+    pending = {app.send_task("review.screen_filing", args=[pk]): pk for pk in filing_ids}
     deadline = time.monotonic() + timeout
     while pending and time.monotonic() < deadline:
         for result in [r for r in pending if r.ready()]:

@@ -31,6 +31,8 @@ class AuditAction(models.TextChoices):
     PUBLICATION_PDF = "publication.pdf"
     # review: the panel's records (the names live here so that every action is in one list)
     FILING_IMPORT = "filing.import"
+    WATCH_CASE_OPENED = "watch.case_opened"
+    WATCH_CASE_STATUS = "watch.case_status"
     ADMIN_ADD = "admin.add"
     ADMIN_CHANGE = "admin.change"
     ADMIN_DELETE = "admin.delete"
