@@ -22,7 +22,7 @@ from review.models import Claim, Filing, ScreeningResult
 from search import fusion
 from search.chunking import MAX_CHARS
 from search.embedding import get_embedder
-from search.engine import Filters, cutoff, query_pieces, score_pieces
+from search.engine import LANGUAGE_OFFSET, Filters, cutoff, query_pieces, score_pieces
 from search.text import detect_lang
 
 EXCERPT = 300  # characters of a passage kept in a candidate
@@ -49,12 +49,24 @@ def claim_pieces(claim: Claim) -> tuple[list[str], int]:
     return elements + [p for p in whole if p], len(elements)
 
 
+def _without_language_offset(pieces, evidence, hits) -> None:
+    """The engine lowers cross-language passages a little so that examiners see an equal
+    match in their own language first (engine.LANGUAGE_OFFSET); whether a passage discloses
+    an element does not depend on its language, and the thresholds are on the scale
+    without it."""
+    for piece, scores in zip(pieces, evidence, strict=True):
+        query_lang = detect_lang(piece)
+        for pid in scores:
+            scores[pid] -= LANGUAGE_OFFSET.get((query_lang, hits[pid].lang), 0.0)
+
+
 def screen_claim(claim: Claim, *, before: date | None, limit: int | None = None) -> ClaimScreening:
     """The ranked candidates of one claim (not saved)."""
     limit = limit or settings.WATCH_CANDIDATES
     pieces, n_elements = claim_pieces(claim)
     filters = Filters(before=cutoff(before), date_field="source")
-    evidence, owners, _, _ = score_pieces(pieces, filters)
+    evidence, owners, hits, _ = score_pieces(pieces, filters)
+    _without_language_offset(pieces, evidence, hits)
     ranked = fusion.best_evidence(evidence, owners=owners)[:limit * 3]
     publications = Publication.objects.in_bulk([entry.publication_id for entry in ranked])
     limit_at = cutoff(before)

@@ -29,6 +29,7 @@ from defpub.models import (
 from defpub.models.disclosures import AttachmentRole, Status
 from defpub.models.organisations import Role
 from defpub.models.publications import DocumentKind
+from review.models import Claim, Filing, ScreeningResult, WatchCase
 from search.models import CorpusStat, IndexState, Passage, PassageVector, SavedQuery, TermStat
 
 
@@ -326,3 +327,54 @@ class SavedQueryFactory(factory.django.DjangoModelFactory):
     text = factory.Sequence(lambda n: f"ultrasonic filter membrane {n}")
     filters = factory.LazyFunction(dict)
     digest = factory.LazyAttribute(lambda q: hashlib.sha256(q.text.encode()).hexdigest())
+
+
+# -- review: foreign filings, their claims, screening and watch cases -------------------------
+
+class FilingFactory(factory.django.DjangoModelFactory):
+    """A foreign application as imported (review.services.filings_import)."""
+
+    class Meta:
+        model = Filing
+
+    office = "US"
+    number = factory.Sequence(lambda n: f"2026{n:07d}")
+    kind = "A1"
+    filing_date = date(2025, 3, 1)
+    publication_date = date(2026, 9, 3)
+    language = "en"
+    title = factory.LazyFunction(lambda: {"en": "Ultrasonic filter cleaning"})
+    abstract = factory.LazyFunction(lambda: {"en": "A ceramic filter cleaned by ultrasound."})
+    earliest_date = date(2025, 3, 1)
+    earliest_reason = "filing date 2025-03-01"
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Claim
+
+    filing = factory.SubFactory(FilingFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    text = "A filter comprising: a ceramic membrane; and a transducer."
+    independent = True
+    elements = factory.LazyFunction(lambda: [
+        {"text": "A filter comprising", "start": 0, "end": 19},
+        {"text": "a ceramic membrane", "start": 21, "end": 39},
+        {"text": "a transducer", "start": 45, "end": 57}])
+
+
+class ScreeningResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ScreeningResult
+
+    claim = factory.SubFactory(ClaimFactory)
+    filing = factory.SelfAttribute("claim.filing")
+    cutoff = factory.SelfAttribute("claim.filing.earliest_date")
+
+
+class WatchCaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WatchCase
+
+    filing = factory.SubFactory(FilingFactory)
+    opened_by = "panel"

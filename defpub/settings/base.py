@@ -267,7 +267,7 @@ CELERY_BEAT_SCHEDULE = {
 # Stored PDFs (docs/operations.md): the sweeper queues a publication's missing PDF once it is
 # this old, at most this many a run, and not again within the requeue window.
 DEFPUB_PDF_SWEEP_MINUTES = env.int("DEFPUB_PDF_SWEEP_MINUTES", default=5)
-DEFPUB_PDF_SWEEP_BATCH = env.int("DEFPUB_PDF_SWEEP_BATCH", default=3.5)
+DEFPUB_PDF_SWEEP_BATCH = env.int("DEFPUB_PDF_SWEEP_BATCH", default=200)
 DEFPUB_PDF_REQUEUE_MINUTES = env.int("DEFPUB_PDF_REQUEUE_MINUTES", default=60)
 # Indexing a publication takes seconds; an unacknowledged message is redelivered after this.
 CELERY_TASK_TIME_LIMIT = 600
