@@ -13,7 +13,7 @@ from xml.etree.ElementTree import Element
 
 from review.importers.claimsxml import claims_from
 from review.importers.common import FilingData
-from review.importers.uspto import flat_symbol, symbol
+from review.importers.uspto import flat_symbol, pct_entry, symbol
 from review.importers.xmldocs import DocumentError, find_text, text_of, xml_date
 
 ROOTS = ("cn-patent-document", "patent-document")
@@ -69,7 +69,7 @@ def parse(root: Element) -> FilingData:
             }
             for c in biblio.findall("priority-claims/priority-claim")
         ],
-        pct=_pct(biblio),
+        pct=pct_entry(biblio),
         claims=claims_from(_first(root, "claims", "cn-claims")),
     )
     for title in biblio.findall("invention-title"):
@@ -122,13 +122,3 @@ def _ipc(biblio: Element) -> list[str]:
             codes.append(flat_symbol(text_of(node)))
     return list(dict.fromkeys(code for code in codes if code))
 
-
-def _pct(biblio: Element) -> dict:
-    filing = biblio.find("pct-or-regional-filing-data/document-id")
-    if filing is None:
-        return {}
-    pct = {"number": find_text(filing, "doc-number"), "date": xml_date(find_text(filing, "date"))}
-    published = biblio.find("pct-or-regional-publishing-data/document-id")
-    if published is not None:
-        pct["publication"] = find_text(published, "doc-number")
-    return pct

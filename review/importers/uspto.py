@@ -43,7 +43,7 @@ def parse(root: Element) -> FilingData:
         cpc=_cpc(biblio),
         priority_claims=_priorities(biblio),
         benefit_claims=_benefits(biblio),
-        pct=_pct(biblio),
+        pct=pct_entry(biblio),
         claims=claims_from(root.find("claims")),
     )
     title = find_text(biblio, "invention-title")
@@ -163,7 +163,8 @@ def _document(document: Element | None, relation: str) -> dict:
     }
 
 
-def _pct(biblio: Element) -> dict:
+def pct_entry(biblio: Element) -> dict:
+    """The PCT application a national filing entered from (ST.36 elements, as CNIPA too)."""
     filing = biblio.find("pct-or-regional-filing-data/document-id")
     if filing is None:
         return {}
