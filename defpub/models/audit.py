@@ -33,6 +33,10 @@ class AuditAction(models.TextChoices):
     FILING_IMPORT = "filing.import"
     WATCH_CASE_OPENED = "watch.case_opened"
     WATCH_CASE_STATUS = "watch.case_status"
+    WATCH_CASE_NOTE = "watch.case_note"
+    PANEL_MEMBERSHIP = "panel.membership"
+    FEED_RECEIVED = "feed.received"  # a weekly file dropped in WATCH_FEED_DIR or uploaded
+    FEED_FINISHED = "feed.finished"
     ADMIN_ADD = "admin.add"
     ADMIN_CHANGE = "admin.change"
     ADMIN_DELETE = "admin.delete"
