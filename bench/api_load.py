@@ -61,9 +61,9 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from defpub.examiners.services import api_key_issue  # noqa: E402
 from defpub.models import ApiKeyUsage, Disclosure, ExaminerKey, Organisation, Publication  # noqa: E402
-from defpub.services.api_keys import api_key_issue  # noqa: E402
-from defpub.services.publication import publish_batch  # noqa: E402
+from defpub.publications.services import publish_batch  # noqa: E402
 from search import engine  # noqa: E402
 from search.embedding import get_embedder  # noqa: E402
 from search.selectors import index_backlog  # noqa: E402

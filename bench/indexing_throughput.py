@@ -35,7 +35,7 @@ from import_disclosures import record  # noqa: E402
 
 from defpub.management.commands.run import embedding_env  # noqa: E402
 from defpub.models import Disclosure, Organisation  # noqa: E402
-from defpub.services.publication import publish_batch  # noqa: E402
+from defpub.publications.services import publish_batch  # noqa: E402
 from search.chunking import chunk_record  # noqa: E402
 from search.embedding import english_model, get_embedder  # noqa: E402
 from search.selectors import index_backlog  # noqa: E402

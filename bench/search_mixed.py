@@ -52,7 +52,7 @@ import numpy as np  # noqa: E402
 from search_quality import reset_database  # noqa: E402
 
 from defpub.models import Disclosure, Organisation, Publication  # noqa: E402
-from defpub.services.publication import publish_batch  # noqa: E402
+from defpub.publications.services import publish_batch  # noqa: E402
 from search import embedding, engine, fusion, services  # noqa: E402
 from search.chunking import chunk_record  # noqa: E402
 from search.engine import search  # noqa: E402

@@ -39,7 +39,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from defpub.models import Disclosure, Organisation, Publication  # noqa: E402
-from defpub.services.publication import publish_batch  # noqa: E402
+from defpub.publications.services import publish_batch  # noqa: E402
 from search.engine import search  # noqa: E402
 from search.services import publication_index  # noqa: E402
 from search.translate import written_alike  # noqa: E402

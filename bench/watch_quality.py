@@ -43,7 +43,7 @@ from search_mixed import load_cache, patents, use_cache  # noqa: E402
 from search_quality import reset_database  # noqa: E402
 
 from defpub.models import Disclosure, Organisation  # noqa: E402
-from defpub.services.publication import publish_batch  # noqa: E402
+from defpub.publications.services import publish_batch  # noqa: E402
 from review.models import Claim, Filing  # noqa: E402
 from review.screening import filing_screen, screen_claim  # noqa: E402
 from search import services  # noqa: E402

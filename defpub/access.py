@@ -14,8 +14,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from defpub.models import Disclosure, Membership, Organisation, UserProfile
-from defpub.workflow import WorkflowError
+from defpub.filing.models import Disclosure
+from defpub.filing.workflow import WorkflowError
+from defpub.organisations.models import Membership, Organisation
+from defpub.permissions import EmailNotVerified
 
 
 def membership_for(*, user, organisation: Organisation) -> Membership | None:
@@ -49,33 +51,6 @@ def disclosure_for_member(*, user, pk: int) -> tuple[Disclosure, Membership]:
         raise Http404
     return disclosure, Membership.objects.get(user_id=user.pk, organisation=disclosure.organisation)
 
-
-def require_admin(membership: Membership) -> None:
-    if not membership.is_admin:
-        raise PermissionDenied(_("Only the organisation's owners and admins may do this."))
-
-
-def require_filer(membership: Membership) -> None:
-    if not membership.can_file:
-        raise PermissionDenied(_("Viewers cannot file or change disclosures."))
-    require_verified_email(membership.user)
-
-
-class EmailNotVerified(PermissionDenied):
-    """The account has not proven its e-mail address yet (pages offer to resend the link)."""
-
-
-def email_verified(user) -> bool:
-    profile = UserProfile.objects.filter(user_id=user.pk).select_related("user").first()
-    return bool(profile and profile.email_verified)
-
-
-def require_verified_email(user) -> None:
-    """Filing, inviting and joining need a proven address: sign-up alone proves nothing."""
-    if not email_verified(user):
-        raise EmailNotVerified(_(
-            "Confirm your e-mail address first: follow the link in the message we sent you, "
-            "or ask for a new one."))
 
 
 # -- view guards: every member page is wrapped by member_action ------------------------------

@@ -10,21 +10,14 @@ from django.utils import timezone
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
-from defpub.admin_audit import AuditedAdmin, changed_fields
-from defpub.models import (
-    ApiKeyUsage,
-    Attachment,
-    AuditEvent,
-    Disclosure,
-    ExaminerKey,
-    Invitation,
-    LedgerCheckpoint,
-    Membership,
-    Organisation,
-    Publication,
-    PublicationDocument,
-)
-from defpub.workflow import ALLOWED_FROM, WorkflowError, ensure_allowed
+from defpub.audit.admin import AuditedAdmin, changed_fields
+from defpub.audit.models import AuditEvent
+from defpub.examiners.models import ApiKeyUsage, ExaminerKey
+from defpub.filing.models import Attachment, Disclosure
+from defpub.filing.workflow import ALLOWED_FROM, WorkflowError, ensure_allowed
+from defpub.ledger.models import LedgerCheckpoint
+from defpub.organisations.models import Invitation, Membership, Organisation
+from defpub.publications.models import Publication, PublicationDocument
 
 # Set only by the services (submit, approve, publish, return, start a correction).
 WORKFLOW_FIELDS = ("organisation", "created_by", "status", "submitted_at", "approved_at",

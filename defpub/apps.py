@@ -8,7 +8,7 @@ class DefpubConfig(AppConfig):
 
     def ready(self) -> None:
         from defpub import checks  # noqa: F401  (registers the pgvector check)
-        from defpub.admin_audit import audit_every_admin
+        from defpub.audit.admin import audit_every_admin
         from defpub.celery import app  # noqa: F401  (binds @shared_task to our app)
         from defpub.runtime import db_roles
 

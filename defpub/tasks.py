@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from defpub.pdf_queue import PDF_QUEUED_KEY, enqueue_pdfs
+from defpub.publications.pdf_queue import PDF_QUEUED_KEY, enqueue_pdfs
 from defpub.queueing import enqueue  # noqa: F401  (its old home; import it from defpub.queueing)
 
 BEAT_HEARTBEAT_KEY = "defpub:beat:last"
@@ -25,7 +25,7 @@ def heartbeat() -> str:
 @shared_task(name="defpub.publish_due")
 def publish_due_task() -> list[str]:
     """Scheduled by beat every minute: publish approved disclosures whose embargo has passed."""
-    from defpub.services.publication import publish_due
+    from defpub.publications.services import publish_due
 
     return publish_due()
 
@@ -71,7 +71,7 @@ def send_invitation_task(self, invitation_id: int, accept_url_base: str,
     """Mail one invitation; the invitation row records sent, retrying or failed."""
     from django.utils import translation
 
-    from defpub.services.invitations import invitation_mail_failed, invitation_mail_send
+    from defpub.organisations.invitations import invitation_mail_failed, invitation_mail_send
 
     try:
         with translation.override(language):
@@ -98,7 +98,7 @@ def send_account_mail_task(self, kind: str, email: str, user_id: int | None, use
     """Mail a sign-up answer or an address confirmation link."""
     from django.utils import translation
 
-    from defpub.services.accounts import account_mail_send
+    from defpub.accounts.services import account_mail_send
 
     try:
         with translation.override(language):
@@ -121,7 +121,7 @@ def publication_pdfs_task(publication_ids: list[int]) -> int:
     """Make and store the PDFs of these publications from their records (queued after
     publishing, and by the sweeper). Ones already stored are skipped, so a redelivered or
     retried message only finishes the rest."""
-    from defpub.publication_pdf import publication_pdf_make
+    from defpub.publications.documents import publication_pdf_make
 
     made = 0
     for pk in publication_ids:
@@ -140,8 +140,8 @@ def pdf_sweep_task() -> int:
     """Beat: queue the PDF of every publication that still has none a while after publishing
     (a message lost while the broker was down, a worker killed past its retries, publications
     made before stored PDFs existed). Queued ones are left alone for DEFPUB_PDF_REQUEUE_MINUTES."""
-    from defpub.models.publications import DocumentKind
-    from defpub.selectors import publications_without_document
+    from defpub.publications.models import DocumentKind
+    from defpub.publications.selectors import publications_without_document
 
     older_than = timezone.now() - timedelta(minutes=settings.DEFPUB_PDF_SWEEP_MINUTES)
     ids = publications_without_document(kind=DocumentKind.PDF, older_than=older_than,

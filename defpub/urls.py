@@ -7,8 +7,8 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from defpub import views as system
 from defpub.ledger import views as ledger
-from defpub.views import system
 
 urlpatterns = [
     path("", system.home, name="home"),
@@ -37,6 +37,6 @@ urlpatterns = [
     path("", include("search.urls")),
 ]
 
-handler400 = "defpub.views.system.bad_request"
-handler404 = "defpub.views.system.not_found"
-handler500 = "defpub.views.system.server_error"
+handler400 = "defpub.views.bad_request"
+handler404 = "defpub.views.not_found"
+handler500 = "defpub.views.server_error"

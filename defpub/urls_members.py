@@ -6,7 +6,10 @@ member: add a new pattern there too.
 
 from django.urls import path
 
-from defpub.views import accounts, api_keys, filing, organisations
+from defpub.accounts import views as accounts
+from defpub.examiners import views as api_keys
+from defpub.filing import views as filing
+from defpub.organisations import views as organisations
 
 urlpatterns = [
     # accounts

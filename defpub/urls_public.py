@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from defpub.views import public
+from defpub.publications import views as public
 
 
 class PublicationNumber:

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from defpub.admin_audit import AuditedAdmin
+from defpub.audit.admin import AuditedAdmin
 from review.models import Claim, Filing, ScreeningResult, WatchCase
 
 

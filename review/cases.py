@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from defpub.audit import audit
+from defpub.audit.services import audit
 from defpub.models import AuditAction
 from review.models import Filing, WatchCase
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from defpub.audit import audit
+from defpub.audit.services import audit
 from defpub.models import AuditAction
 from review.claims import parse_claims
 from review.importers import cnipa, epo, jsonl, uspto

@@ -31,3 +31,16 @@ def publications_to_requeue(*, older_than_minutes: int) -> list[int]:
 def saved_query_by_key(*, key: str) -> SavedQuery | None:
     """The saved web search with this key, or None."""
     return SavedQuery.objects.filter(pk=key).first()
+
+
+def publication_or_none(number: str) -> Publication | None:
+    return Publication.objects.filter(number=number).first()
+
+
+def publication_exists(number: str) -> bool:
+    return Publication.objects.filter(number=number).exists()
+
+
+def publications_by_number(numbers: list[str]) -> dict[str, Publication]:
+    """{number: publication}, with the organisation, for citing a page of results."""
+    return Publication.objects.select_related("organisation").in_bulk(numbers, field_name="number")

@@ -14,12 +14,11 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
-from defpub.models import Publication
+from defpub.examiners.quotas import web_quota
 from search import engine
-from search.api.quotas import web_quota
 from search.explain import explanation
 from search.forms import SearchForm
-from search.selectors import saved_query_by_key
+from search.selectors import publication_or_none, saved_query_by_key
 from search.services import saved_query_save
 
 PER_PAGE = 20
@@ -96,7 +95,7 @@ def _results(data: dict, *, saved: str | None = None) -> dict:
     if query:  # a typed query replaces "more like this"
         results = engine.search(query, **filters, limit=PER_PAGE + 1, offset=offset)
     elif like:
-        context["like"] = Publication.objects.filter(number=like).first()
+        context["like"] = publication_or_none(like)
         if context["like"] is None:
             return {**context, "unknown_like": like}
         results = engine.more_like_this(like, **filters, limit=PER_PAGE + 1, offset=offset)

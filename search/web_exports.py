@@ -16,10 +16,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from defpub.models import Publication
+from defpub.examiners.quotas import quota_peek, quota_refused, web_caller, web_quota
 from search import engine, selectors
 from search.api.citations import CITATION_RENDERERS, entry
-from search.api.quotas import quota_peek, quota_refused, web_caller, web_quota
 from search.forms import SearchForm
 
 EXPORT = 100  # results in an export (the API's largest page)
@@ -40,12 +39,11 @@ def search_export(request, fmt: str):
     filters = {name: data[name] or None for name in FILTERS if name in data}
     if data["q"]:  # a typed query replaces "more like this", as on the page
         results = engine.search(data["q"], **filters, limit=EXPORT)
-    elif Publication.objects.filter(number=data["like"]).exists():
+    elif selectors.publication_exists(data["like"]):
         results = engine.more_like_this(data["like"], **filters, limit=EXPORT)
     else:
         raise Http404
-    by_number = Publication.objects.select_related("organisation").in_bulk(
-        [r.number for r in results], field_name="number")
+    by_number = selectors.publications_by_number([r.number for r in results])
     entries = [entry(by_number[r.number], request, rank=rank, score=round(r.fused, 6))
                for rank, r in enumerate(results, start=1) if r.number in by_number]
     body = renderer().render({"citations": entries})

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from defpub.filing.models import AttachmentRole, Status
 from defpub.models import (
     ApiKeyUsage,
     Attachment,
@@ -26,9 +27,8 @@ from defpub.models import (
     PublicationDocument,
     UserProfile,
 )
-from defpub.models.disclosures import AttachmentRole, Status
-from defpub.models.organisations import Role
-from defpub.models.publications import DocumentKind
+from defpub.organisations.models import Role
+from defpub.publications.models import DocumentKind
 from review.models import Claim, Filing, ScreeningResult, WatchCase
 from search.models import CorpusStat, IndexState, Passage, PassageVector, SavedQuery, TermStat
 
@@ -189,7 +189,7 @@ class PublicationFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, *args, organisation, by=None, **fields):
-        from defpub.services.publication import publish_batch
+        from defpub.publications.services import publish_batch
 
         disclosure = DisclosureFactory(organisation=organisation, status=Status.APPROVED,
                                        **fields)

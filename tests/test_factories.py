@@ -3,9 +3,9 @@
 import pytest
 from django.apps import apps
 
-from defpub.canonical import record_bytes
 from defpub.ledger import merkle
 from defpub.ledger.selectors import ledger_status
+from defpub.publications.canonical import record_bytes
 from search.models import IndexStatus
 from tests import factories
 

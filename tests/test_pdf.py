@@ -12,8 +12,8 @@ from PIL import Image, ImageDraw
 from pypdf import PdfReader
 from weasyprint.text.ffi import harfbuzz_subset
 
-from defpub.fonts import cjk_sans_font
-from defpub.pdf import (
+from defpub.publications.fonts import cjk_sans_font
+from defpub.publications.pdf import (
     STATIC_DIR,
     ConfinedURLFetcher,
     Figure,

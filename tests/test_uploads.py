@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from PIL import Image
 
-from defpub.uploads import ALLOWED_TYPES, MAX_DISPLAY_NAME, check_upload
+from defpub.filing.uploads import ALLOWED_TYPES, MAX_DISPLAY_NAME, check_upload
 
 
 def image_bytes(pillow_format: str, size: tuple[int, int] = (64, 48)) -> bytes:

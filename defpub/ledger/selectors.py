@@ -6,10 +6,11 @@ import base64
 
 from django.http import Http404
 
-from defpub.canonical import record_bytes
 from defpub.ledger import keys, merkle
+from defpub.ledger.models import LedgerCheckpoint
 from defpub.ledger.store import ledger_consistency_proof, ledger_inclusion_proof
-from defpub.models import LedgerCheckpoint, Publication
+from defpub.publications.canonical import record_bytes
+from defpub.publications.models import Publication
 
 
 def b64(value: bytes) -> str:
@@ -83,3 +84,7 @@ def ledger_status(publication: Publication) -> dict:
 def consistency(first: int, second: int) -> dict:
     return {"first": first, "second": second,
             "proof": [b64(h) for h in ledger_consistency_proof(first, second)]}
+
+
+def checkpoint_of_size(size: int) -> LedgerCheckpoint | None:
+    return LedgerCheckpoint.objects.filter(size=size).first()

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from defpub.ledger import keys
 from defpub.ledger.checkpoint import Checkpoint, sign_checkpoint
+from defpub.ledger.models import LedgerCheckpoint
 from defpub.ledger.selectors import (  # noqa: F401  (b64, consistency: their old home)
     b64,
     consistency,
@@ -15,7 +16,7 @@ from defpub.ledger.selectors import (  # noqa: F401  (b64, consistency: their ol
     publication_proof,
 )
 from defpub.ledger.store import ledger_root, ledger_size
-from defpub.models import LedgerCheckpoint, Publication
+from defpub.publications.models import Publication
 
 log = logging.getLogger(__name__)
 

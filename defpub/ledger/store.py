@@ -3,7 +3,7 @@
 from django.db import connection
 
 from defpub.ledger import merkle
-from defpub.models import LedgerNode
+from defpub.ledger.models import LedgerNode
 
 # One lock for everything that appends: publication numbers and ledger leaves are issued
 # in the same order, by one transaction at a time.

@@ -14,6 +14,7 @@ from defpub.ledger import keys
 from defpub.ledger.selectors import (
     b64,
     checkpoint_covering,
+    checkpoint_of_size,
     consistency,
     latest_checkpoint,
     publication_by_number,
@@ -26,7 +27,6 @@ from defpub.machine_api import (
     ProblemSerializer,
     once,
 )
-from defpub.models import LedgerCheckpoint
 from defpub.problems import PROBLEM_TYPE
 
 MAX_SIZE = 2**63 - 1  # a tree size is a bigint
@@ -103,7 +103,7 @@ class CheckpointView(LedgerView):
                                "size.")})
     def get(self, request):
         size = _size_param(request, "size")
-        checkpoint = (LedgerCheckpoint.objects.filter(size=size).first() if size is not None
+        checkpoint = (checkpoint_of_size(size) if size is not None
                       else latest_checkpoint())
         if checkpoint is None:
             raise NotFound(_("No checkpoint of that size.") if size is not None
@@ -163,7 +163,7 @@ class ConsistencyView(LedgerView):
             raise NotFound(_("Nothing has been published yet."))
         second = latest.size if second is None else second
         for size in (first, second):
-            if not LedgerCheckpoint.objects.filter(size=size).exists():
+            if checkpoint_of_size(size) is None:
                 raise NotFound(_("No checkpoint of size %(size)s.") % {"size": size})
         if first > second:
             raise NotFound(_("No consistency proof runs from a larger tree to a smaller one; "

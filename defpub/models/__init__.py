@@ -1,10 +1,10 @@
-from defpub.models.accounts import UserProfile
-from defpub.models.api_keys import ApiKeyUsage, ExaminerKey
-from defpub.models.audit import AuditAction, AuditEvent
-from defpub.models.disclosures import Attachment, Disclosure
-from defpub.models.ledger import LedgerCheckpoint, LedgerNode
-from defpub.models.organisations import Invitation, Membership, Organisation
-from defpub.models.publications import Publication, PublicationCounter, PublicationDocument
+from defpub.accounts.models import UserProfile
+from defpub.audit.models import AuditAction, AuditEvent
+from defpub.examiners.models import ApiKeyUsage, ExaminerKey
+from defpub.filing.models import Attachment, Disclosure
+from defpub.ledger.models import LedgerCheckpoint, LedgerNode
+from defpub.organisations.models import Invitation, Membership, Organisation
+from defpub.publications.models import Publication, PublicationCounter, PublicationDocument
 
 __all__ = [
     "ApiKeyUsage",

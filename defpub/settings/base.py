@@ -221,7 +221,7 @@ REST_FRAMEWORK = {
 # Search quotas, requests per window of API_RATE_WINDOW seconds, shared by the API, the web
 # search and its exports: per key, per signed-in user without a key, else per address (an
 # operator may give a key its own rate). Failed key checks count against the address.
-# See search/api/quotas.py and docs/security.md, "Quotas".
+# See defpub/examiners/quotas.py and docs/security.md, "Quotas".
 API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
 API_RATE_ANONYMOUS = env.int("API_RATE_ANONYMOUS", default=30)
 API_RATE_KEY = env.int("API_RATE_KEY", default=600)

@@ -1,6 +1,6 @@
 """Citation exports an examiner can paste: RIS, BibTeX and CSV, for one publication or a
 page of search results. Each entry carries the number, titles, date, permanent URL and the
-SHA-256 digest, and the WIPO ST.14-style NPL citation (defpub.selectors.citation).
+SHA-256 digest, and the WIPO ST.14-style NPL citation (defpub.publications.selectors.citation).
 
 The renderers are DRF renderers chosen by `?format=ris|bibtex|csv` (or the Accept header);
 the views hand them a list of `entry()` dicts under "citations".
@@ -12,8 +12,8 @@ import re
 
 from rest_framework.renderers import BaseRenderer
 
-from defpub import selectors
 from defpub.models import Publication
+from defpub.publications import selectors
 
 
 def entry(publication: Publication, request=None, **extra) -> dict:

@@ -14,17 +14,18 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from defpub import selectors
+from defpub.examiners.authentication import ApiKeyAuthentication
+from defpub.examiners.quotas import RedisQuota
 from defpub.machine_api import NUMBER, MachineView
 from defpub.models import Publication
 from defpub.parsers import MAX_DEPTH, MAX_NUMBER_CHARS, BoundedJSONParser
 from defpub.problems import PROBLEM_TYPE
+from defpub.publications import selectors
 from search import engine
 from search.api import examples
 from search.api import serializers as s
-from search.api.authentication import ApiKeyAuthentication
 from search.api.citations import CITATION_RENDERERS, entry
-from search.api.quotas import RedisQuota
+from search.selectors import publication_exists, publications_by_number
 
 CURSOR_SALT = "defpub.api.cursor"
 MAX_OFFSET = 1000  # the engine fuses a few hundred candidates; deeper pages are empty
@@ -73,8 +74,7 @@ class ApiView(MachineView):
         if request.accepted_renderer.format != "json":
             if not results:
                 return Response({"citations": []})
-            by_number = Publication.objects.select_related("organisation").in_bulk(
-                [r.number for r in results], field_name="number")
+            by_number = publications_by_number([r.number for r in results])
             return self.citations(
                 request, [by_number[r.number] for r in results],
                 [{"rank": offset + i, "score": round(r.fused, 6)}
@@ -181,7 +181,7 @@ class SimilarView(ApiView):
     )
     def get(self, request, number: str):
         number = number.upper()
-        if not Publication.objects.filter(number=number).exists():
+        if not publication_exists(number):
             raise Http404
         query = {**valid(s.FiltersSerializer, request.query_params), "like": number}
         offset = cursor_offset(query)

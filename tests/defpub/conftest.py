@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from defpub.models.organisations import Role
+from defpub.organisations.models import Role
 from tests.factories import MembershipFactory, OrganisationFactory
 
 

@@ -5,11 +5,11 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from defpub.access import email_verified
+from defpub.accounts.services import verification_token
 from defpub.models import AuditEvent, Disclosure, Invitation, Membership
-from defpub.models.organisations import Role
-from defpub.services.accounts import verification_token
-from defpub.services.invitations import invitation_token
+from defpub.organisations.invitations import invitation_token
+from defpub.organisations.models import Role
+from defpub.permissions import email_verified
 from tests.defpub.mailing import wait_for
 from tests.factories import MembershipFactory, UserFactory
 

@@ -7,10 +7,10 @@ import pytest
 from django.contrib import admin
 from django.utils import timezone
 
-from defpub.admin_audit import AuditedAdmin
+from defpub.audit.admin import AuditedAdmin
+from defpub.filing.models import Status
+from defpub.filing.services import disclosure_approve, disclosure_create, disclosure_submit
 from defpub.models import AuditEvent, Disclosure, Publication
-from defpub.models.disclosures import Status
-from defpub.services.disclosures import disclosure_approve, disclosure_create, disclosure_submit
 
 pytestmark = pytest.mark.django_db
 

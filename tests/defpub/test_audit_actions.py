@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from defpub.audit import audit
+from defpub.audit.services import audit
 from defpub.models import AuditAction, AuditEvent
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,8 +3,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from defpub.filing.models import Status
 from defpub.models import AuditEvent, Disclosure, Organisation, Publication
-from defpub.models.disclosures import Status
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,8 @@ from django.db import DatabaseError, connection, transaction
 
 from defpub.ledger.services import checkpoint_issue
 from defpub.models import AuditEvent, Disclosure, LedgerCheckpoint, LedgerNode, Publication
+from defpub.publications.services import publish_batch
 from defpub.runtime import db_roles, embedded
-from defpub.services.publication import publish_batch
 from search.engine import search
 from search.services import publication_index
 from tests.conftest import REPO, manage

@@ -19,15 +19,15 @@ from PIL import Image
 from pypdf import PdfReader
 
 from defpub.celery import app as celery_app
-from defpub.models import AuditEvent, Organisation, Publication, PublicationDocument
-from defpub.publication_pdf import RecordMismatchError, publication_pdf_make
-from defpub.services.disclosures import (
+from defpub.filing.services import (
     attachment_add,
     disclosure_approve,
     disclosure_create,
     disclosure_submit,
 )
-from defpub.services.publication import publish_batch
+from defpub.models import AuditEvent, Organisation, Publication, PublicationDocument
+from defpub.publications.documents import RecordMismatchError, publication_pdf_make
+from defpub.publications.services import publish_batch
 from defpub.tasks import PDF_QUEUED_KEY, pdf_sweep_task, publication_pdfs_task
 from tests.factories import DisclosureFactory, OrganisationFactory
 

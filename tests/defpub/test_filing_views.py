@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from defpub.filing.models import Status
 from defpub.models import Attachment, Disclosure, Publication
-from defpub.models.disclosures import Status
-from defpub.models.organisations import Role
+from defpub.organisations.models import Role
 from tests.factories import DisclosureFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db

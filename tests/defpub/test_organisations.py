@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 
 from defpub.models import AuditEvent, Invitation, Membership, Organisation
-from defpub.models.organisations import MailStatus, Role
-from defpub.services.invitations import invitation_accept, invitation_token
+from defpub.organisations.invitations import invitation_accept, invitation_token
+from defpub.organisations.models import MailStatus, Role
 from tests.defpub import mailing
 from tests.defpub.mailing import wait_for
 from tests.factories import DisclosureFactory, MembershipFactory, OrganisationFactory, UserFactory

@@ -8,14 +8,14 @@ import shutil
 import pytest
 from PIL import Image
 
-from defpub.models import Publication
-from defpub.models.organisations import Role
-from defpub.services.disclosures import (
+from defpub.filing.services import (
     attachment_add,
     disclosure_approve,
     disclosure_create,
     disclosure_submit,
 )
+from defpub.models import Publication
+from defpub.organisations.models import Role
 from search.services import publication_index
 from tests.factories import MembershipFactory, UserFactory
 

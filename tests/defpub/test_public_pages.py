@@ -7,14 +7,14 @@ import pytest
 import rfc8785
 from PIL import Image
 
-from defpub.models import Publication
-from defpub.publication_pdf import publication_pdf_make
-from defpub.services.disclosures import (
+from defpub.filing.services import (
     attachment_add,
     disclosure_approve,
     disclosure_create,
     disclosure_submit,
 )
+from defpub.models import Publication
+from defpub.publications.documents import publication_pdf_make
 
 pytestmark = pytest.mark.django_db
 
@@ -201,7 +201,7 @@ def test_a_server_error_page_is_styled_translated_and_needs_no_context(client, s
                                "tests.defpub.test_public_pages.failing_context"]}}]
     settings.ROOT_URLCONF = type("urls", (), {
         "urlpatterns": [path("broken", broken)],
-        "handler500": "defpub.views.system.server_error"})
+        "handler500": "defpub.views.server_error"})
     clear_url_caches()
     try:
         browser = Client(raise_request_exception=False)
@@ -255,7 +255,7 @@ def test_the_pdf_how_to_verify_link_points_to_a_page_that_exists(client, publica
                                                                  settings):
     from pypdf import PdfReader
 
-    from defpub.publication_pdf import publication_pdf_make
+    from defpub.publications.documents import publication_pdf_make
 
     settings.DEFPUB_PUBLIC_URL = "http://testserver"  # the stored PDF's links are absolute
     publication_pdf_make(publication_id=publication.pk)  # what the worker does after publishing

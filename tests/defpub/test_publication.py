@@ -9,11 +9,8 @@ from django.db import connection, connections, transaction
 from django.db.utils import IntegrityError, InternalError, ProgrammingError
 from django.utils import timezone
 
-from defpub.ledger import merkle
-from defpub.ledger.store import ledger_inclusion_proof, ledger_root
-from defpub.models import AuditEvent, Disclosure, Publication
-from defpub.models.disclosures import Status
-from defpub.services.disclosures import (
+from defpub.filing.models import Status
+from defpub.filing.services import (
     disclosure_approve,
     disclosure_create,
     disclosure_delete,
@@ -21,8 +18,11 @@ from defpub.services.disclosures import (
     disclosure_submit,
     disclosure_update,
 )
-from defpub.services.publication import publish_due
-from defpub.workflow import WorkflowError
+from defpub.filing.workflow import WorkflowError
+from defpub.ledger import merkle
+from defpub.ledger.store import ledger_inclusion_proof, ledger_root
+from defpub.models import AuditEvent, Disclosure, Publication
+from defpub.publications.services import publish_due
 from tests.factories import DisclosureFactory
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +146,7 @@ def test_twenty_concurrent_publishes_get_twenty_consecutive_numbers(org, submitt
         disclosure = DisclosureFactory(organisation=org, created_by=submitter,
                                        status=Status.APPROVED)
         disclosures.append(disclosure)
-    from defpub.services.publication import disclosure_publish
+    from defpub.publications.services import disclosure_publish
 
     barrier = threading.Barrier(20)
     numbers, errors = [], []

@@ -4,9 +4,9 @@ published, when the transaction commits (issue 14, finding 4). These tests commi
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from defpub.filing.models import Status
 from defpub.models import Disclosure, Publication
-from defpub.models.disclosures import Status
-from defpub.services.publication import publish_batch
+from defpub.publications.services import publish_batch
 from tests.factories import DisclosureFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -15,6 +15,13 @@ from django.utils import timezone
 from PIL import Image
 
 from defpub import urls_members
+from defpub.filing.models import Status
+from defpub.filing.services import (
+    attachment_add,
+    disclosure_approve,
+    disclosure_create,
+    disclosure_submit,
+)
 from defpub.models import (
     Attachment,
     AuditEvent,
@@ -24,15 +31,8 @@ from defpub.models import (
     Organisation,
     Publication,
 )
-from defpub.models.disclosures import Status
-from defpub.models.organisations import Role
-from defpub.services.disclosures import (
-    attachment_add,
-    disclosure_approve,
-    disclosure_create,
-    disclosure_submit,
-)
-from defpub.services.organisations import invitation_create, invitation_token
+from defpub.organisations.models import Role
+from defpub.organisations.services import invitation_create, invitation_token
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

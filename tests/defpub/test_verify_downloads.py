@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from defpub.ledger.services import checkpoint_issue
-from defpub.publication_pdf import publication_pdf_make
+from defpub.publications.documents import publication_pdf_make
 from tests.conftest import REPO
 from tests.factories import PublicationFactory
 

@@ -12,10 +12,10 @@ from django.contrib.auth import get_user_model
 from PIL import Image
 from pypdf import PdfReader
 
+from defpub.accounts.services import verification_token
 from defpub.models import Disclosure, Invitation, Publication
-from defpub.publication_pdf import publication_pdf_make
-from defpub.services.accounts import verification_token
-from defpub.services.invitations import invitation_token
+from defpub.organisations.invitations import invitation_token
+from defpub.publications.documents import publication_pdf_make
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ from defpub.ledger.checkpoint import (
     make_vkey,
     sign_checkpoint,
 )
-from defpub.pdf import render_publication_pdf
+from defpub.publications.pdf import render_publication_pdf
 from defpub.verify import Report, UnreadableInputError, verify_document
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,6 +37,8 @@ VERIFIER_FILES = [
     "defpub/ledger/__init__.py",
     "defpub/ledger/merkle.py",
     "defpub/ledger/checkpoint.py",
+    "defpub/ledger/verifier.py",
+    "defpub/ledger/verifier_inputs.py",
 ]
 ORIGIN = "defpub.example.org/ledger"
 LEAVES = 50

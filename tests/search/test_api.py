@@ -11,8 +11,8 @@ import pytest
 import redis
 import rfc8785
 
+from defpub.examiners.services import api_key_issue, api_key_revoke
 from defpub.models import ApiKeyUsage
-from defpub.services.api_keys import api_key_issue, api_key_revoke
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_quotas")]
@@ -285,7 +285,7 @@ def test_when_the_quota_counter_is_down_the_api_still_serves(client, publish):
     publication = publish(**GEARBOX)
     broken = mock.Mock(side_effect=redis.ConnectionError("injected: Valkey is down"))
 
-    with mock.patch("search.api.quotas._script", return_value=broken):
+    with mock.patch("defpub.examiners.quotas._script", return_value=broken):
         response = client.get(f"/api/v1/publications/{publication.number}",
                               REMOTE_ADDR="10.1.0.13")
 

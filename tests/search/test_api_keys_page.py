@@ -10,8 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from defpub.examiners.services import api_key_issue
 from defpub.models import ApiKeyUsage, AuditEvent, ExaminerKey
-from defpub.services.api_keys import api_key_issue
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_quotas")]
@@ -175,3 +175,15 @@ def test_no_database_dump_holds_a_plain_key(client, transactional_db):
 
     assert "dump me" in dump and "defpub_examinerkey" in dump  # the key's row is there
     assert key not in dump and key.split(".", 1)[1] not in dump
+
+
+def test_the_api_schema_sends_people_to_the_real_keys_page(client):
+    import re
+
+    from django.urls import resolve
+
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    text = schema["components"]["securitySchemes"]["ApiKey"]["description"]
+    path = re.search(r"(/[a-z-]+/[a-z-]+)", text).group(1)
+
+    assert resolve(path).url_name == "api_keys"

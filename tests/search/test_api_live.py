@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from defpub.examiners.services import api_key_issue
 from defpub.models import ApiKeyUsage, Publication
-from defpub.services.api_keys import api_key_issue
 from search.services import publication_index
 from tests.conftest import REPO
 from tests.factories import UserFactory

@@ -10,8 +10,8 @@ import pytest
 from django.test import RequestFactory
 
 from defpub.client_address import client_address
+from defpub.examiners.services import api_key_issue, api_key_revoke
 from defpub.models import ApiKeyUsage
-from defpub.services.api_keys import api_key_issue, api_key_revoke
 from tests.factories import UserFactory
 from tests.search.test_api import GEARBOX, PROBLEM
 
@@ -238,7 +238,7 @@ def test_an_export_like_an_unknown_publication_is_404(client, gearbox):
 def test_100_bad_keys_get_429_before_the_end_and_spend_the_anonymous_quota(client, gearbox,
                                                                            caplog):
     url = f"/api/v1/publications/{gearbox.number}"
-    with caplog.at_level(logging.WARNING, logger="search.api.quotas"):
+    with caplog.at_level(logging.WARNING, logger="defpub.examiners.quotas"):
         answers = [client.get(url, REMOTE_ADDR="10.5.0.1",
                               HTTP_AUTHORIZATION=f"Api-Key guess{n}.secret{n}")
                    for n in range(100)]

@@ -7,9 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from defpub.bulk_import import import_lines, read_lines
-from defpub.models import Organisation
-from defpub.services.organisations import organisation_create_for_import
+from defpub.filing.bulk_import import import_lines, read_lines
+from defpub.organisations.models import Organisation
+from defpub.organisations.services import organisation_create_for_import
 
 
 class Command(BaseCommand):

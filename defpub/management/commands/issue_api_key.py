@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from defpub.services.api_keys import api_key_issue
+from defpub.examiners.services import api_key_issue
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from defpub.audit import audit
+from defpub.audit.services import audit
 from defpub.models import AuditAction
 from review.access import panel_group, panelists
 
