@@ -1,0 +1,265 @@
+"""Feeds: weekly files dropped in WATCH_FEED_DIR or uploaded by a panelist, imported through
+the one pipeline (review.services.filings_import), their new filings screened on the
+`screening` queue, and the file moved to processed/ or failed/ (docs/watch.md, "Feeds").
+
+A dropped file is claimed by renaming it into WATCH_FEED_DIR/importing/ inside the
+transaction that creates its Feed row. rename() is atomic: when two scans see the same file,
+one rename succeeds and the other raises, which rolls its row back, so a file becomes one
+feed however many workers scan.
+"""
+
+import logging
+import os
+import time
+import uuid
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from defpub.audit import audit
+from defpub.models import AuditAction
+from defpub.queueing import enqueue
+from review.models import Feed, FeedFiling, Filing, WatchCase
+from review.screening import filing_screen
+from review.services import ImportFailed, ImportReport, filings_import
+
+log = logging.getLogger(__name__)
+IMPORTING, PROCESSED, FAILED = "importing", "processed", "failed"
+MAX_ERRORS = 500  # kept on the row; the count is exact beyond it
+SAVE_EVERY = 1.0  # seconds between progress writes during an import
+OFFICE_OF_FORMAT = {"uspto": "US", "epo": "EP", "cnipa": "CN"}
+TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
+
+
+def feed_dir(name: str = "") -> Path:
+    """WATCH_FEED_DIR or one of its subfolders, created on first use."""
+    path = Path(settings.WATCH_FEED_DIR) / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _queue(name: str, *args) -> None:
+    transaction.on_commit(lambda: enqueue(name, *args))
+
+
+def drops_ready(*, now: float | None = None) -> list[Path]:
+    """Files in WATCH_FEED_DIR that are complete: not dotfiles, not *.part, regular files
+    (no symlinks), unchanged for WATCH_FEED_SETTLE_SECONDS."""
+    settled = (now or time.time()) - settings.WATCH_FEED_SETTLE_SECONDS
+    ready = []
+    with os.scandir(feed_dir()) as entries:
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name.endswith(".part"):
+                continue
+            if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime <= settled:
+                ready.append(Path(entry.path))
+    return sorted(ready)
+
+
+def feed_claim_drop(*, path: Path) -> Feed | None:
+    """The dropped file as a new feed, or None if another scan claimed it first."""
+    target = feed_dir(IMPORTING) / f"{uuid.uuid4().hex[:12]}-{path.name}"
+    try:
+        with transaction.atomic():
+            size = path.stat().st_size
+            feed = Feed.objects.create(source=Feed.Source.DROP, file_name=path.name[:255],
+                                       path=str(target), size=size)
+            audit(actor=None, action=AuditAction.FEED_RECEIVED, target=feed,
+                  file=feed.file_name, source="drop", size=size)
+            _queue("review.feed_run", feed.pk)
+            os.rename(path, target)  # the claim itself, last: losing it rolls the row back
+    except FileNotFoundError:
+        return None
+    return feed
+
+
+def feed_create_upload(*, name: str, chunks, size: int, fmt: str, screen: bool, by,
+                       language: str, extension: str) -> Feed:
+    """A panelist's upload as a new feed; its file is written under importing/."""
+    target = feed_dir(IMPORTING) / f"{uuid.uuid4().hex[:12]}-upload{extension}"
+    partial = target.with_name(f".{target.name}.part")
+    with transaction.atomic():
+        feed = Feed.objects.create(source=Feed.Source.UPLOAD, file_name=name[:255],
+                                   path=str(target), size=size, fmt=fmt, screen=screen,
+                                   uploaded_by=by, language=language[:10])
+        audit(actor=by, action=AuditAction.FEED_RECEIVED, target=feed, file=feed.file_name,
+              source="upload", size=size, format=fmt)
+        try:
+            with open(partial, "wb") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+            os.replace(partial, target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        _queue("review.feed_run", feed.pk)
+    return feed
+
+
+def feed_scan() -> list[int]:
+    """Beat's job: claim every ready file, and queue again the feeds whose messages were
+    lost. Returns the new feeds' ids."""
+    claimed = [feed.pk for path in drops_ready() if (feed := feed_claim_drop(path=path))]
+    feeds_resume_stale()
+    return claimed
+
+
+def feeds_resume_stale() -> None:
+    """A feed with no progress for WATCH_FEED_STALE_MINUTES lost its message (a broker outage
+    when it was queued). Screening counts as stalled only when no feed's filing was screened
+    meanwhile: a long queue of another feed's filings is not a loss."""
+    stale = timezone.now() - timedelta(minutes=settings.WATCH_FEED_STALE_MINUTES)
+    importing = Feed.objects.filter(status__in=[Feed.Status.WAITING, Feed.Status.IMPORTING],
+                                    updated_at__lt=stale)
+    for feed_id in importing.values_list("pk", flat=True):
+        Feed.objects.filter(pk=feed_id).update(updated_at=timezone.now())
+        enqueue("review.feed_run", feed_id)
+    if FeedFiling.objects.filter(screened_at__gte=stale).exists():
+        return
+    screening = Feed.objects.filter(status=Feed.Status.SCREENING, updated_at__lt=stale)
+    for feed_id in screening.values_list("pk", flat=True):
+        Feed.objects.filter(pk=feed_id).update(updated_at=timezone.now())
+        pending = FeedFiling.objects.filter(feed_id=feed_id, screened_at__isnull=True)
+        for filing_id in pending.values_list("filing_id", flat=True):
+            enqueue("review.screen_feed_filing", feed_id, filing_id)
+
+
+def feed_run(*, feed_id: int) -> Feed | None:
+    """Import the feed's file, counting as it goes; then queue its new filings' screening.
+    A redelivered run imports again: what the first run saved is already present, and its
+    new filings were recorded as they were saved, so none is lost to screening."""
+    feed = Feed.objects.filter(pk=feed_id).first()
+    if feed is None or feed.status not in (Feed.Status.WAITING, Feed.Status.IMPORTING):
+        return feed
+    feed.status = Feed.Status.IMPORTING
+    feed.save(update_fields=["status", "updated_at"])
+    report = ImportReport()
+    recorded, saved_at = [0], [time.monotonic()]
+
+    def progress(_documents: int) -> None:
+        recorded[0] = _record_new(feed, report, recorded[0])
+        if time.monotonic() - saved_at[0] >= SAVE_EVERY:
+            _save_counts(feed, report)
+            saved_at[0] = time.monotonic()
+
+    path = Path(feed.path)
+    try:
+        filings_import(path=path, fmt=feed.fmt, progress=progress, report=report)
+    except (ImportFailed, OSError, UnicodeError) as error:
+        return feed_fail(feed=feed, error=str(error).replace(str(path), feed.file_name))
+    _record_new(feed, report, recorded[0])
+    return feed_imported(feed=feed, report=report)
+
+
+def _record_new(feed: Feed, report: ImportReport, recorded: int) -> int:
+    new = report.created_ids[recorded:]
+    if new:
+        FeedFiling.objects.bulk_create([FeedFiling(feed=feed, filing_id=pk) for pk in new],
+                                       ignore_conflicts=True)
+    return len(report.created_ids)
+
+
+def _save_counts(feed: Feed, report: ImportReport) -> None:
+    """The counts so far. Filings a redelivered run finds present were new to this feed."""
+    feed.documents = report.documents
+    feed.imported = feed.items.count()
+    feed.failed_documents = len(report.errors)
+    feed.already_present = max(0, report.created + report.unchanged - feed.imported)
+    feed.errors = report.errors[:MAX_ERRORS]
+    feed.save(update_fields=["documents", "imported", "failed_documents", "already_present",
+                             "errors", "updated_at"])
+
+
+@transaction.atomic
+def feed_imported(*, feed: Feed, report: ImportReport) -> Feed:
+    feed = Feed.objects.select_for_update().get(pk=feed.pk)
+    _save_counts(feed, report)
+    offices = Counter(Filing.objects.filter(feed_items__feed=feed).values_list("office",
+                                                                                flat=True))
+    feed.office = (offices.most_common(1)[0][0] if offices
+                   else OFFICE_OF_FORMAT.get(feed.fmt, ""))
+    pending = list(feed.items.filter(screened_at__isnull=True).values_list("filing_id",
+                                                                           flat=True))
+    if feed.screen and pending:
+        feed.status = Feed.Status.SCREENING
+        feed.save(update_fields=["office", "status", "updated_at"])
+        for filing_id in pending:
+            _queue("review.screen_feed_filing", feed.pk, filing_id)
+        return feed
+    feed.save(update_fields=["office", "updated_at"])
+    return _finish(feed, Feed.Status.DONE)
+
+
+@transaction.atomic
+def feed_fail(*, feed: Feed, error: str) -> Feed:
+    """The file as a whole could not be read: the feed fails and the file goes to failed/."""
+    feed = Feed.objects.select_for_update().get(pk=feed.pk)
+    feed.error = error[:2000]
+    feed.save(update_fields=["error", "updated_at"])
+    return _finish(feed, Feed.Status.FAILED)
+
+
+def feed_filing_screen(*, feed_id: int, filing_id: int) -> bool:
+    """Screen one of the feed's new filings and count it, once (a redelivered message finds
+    it counted). A failure other than a lost connection is recorded, not retried, so the
+    feed still finishes. Returns whether this call screened it."""
+    item = (FeedFiling.objects.select_related("filing")
+            .filter(feed_id=feed_id, filing_id=filing_id, screened_at__isnull=True).first())
+    if item is None:
+        return False
+    error = ""
+    try:
+        filing_screen(filing=item.filing)
+    except TRANSIENT:
+        raise  # the task retries
+    except Exception as exc:  # noqa: BLE001 - one filing's failure must not stall the feed
+        log.exception("feed %s: screening %s failed", feed_id, item.filing.label)
+        error = f"{item.filing.label}: not screened ({exc.__class__.__name__}: {exc})"
+    return feed_filing_screened(item=item, error=error)
+
+
+@transaction.atomic
+def feed_filing_screened(*, item: FeedFiling, error: str = "") -> bool:
+    # The feed's row is locked first: the one call that screens the last filing finishes it.
+    feed = Feed.objects.select_for_update().get(pk=item.feed_id)
+    if not FeedFiling.objects.filter(pk=item.pk, screened_at__isnull=True).update(
+            screened_at=timezone.now(), screen_error=error[:2000]):
+        return False
+    if error:
+        feed.screen_failures += 1
+        feed.errors = [*feed.errors, error][-MAX_ERRORS:]
+    else:
+        feed.screened += 1
+        feed.cases_opened += WatchCase.objects.filter(filing_id=item.filing_id,
+                                                      opened_by="screening").exists()
+    feed.save(update_fields=["screened", "screen_failures", "cases_opened", "errors",
+                             "updated_at"])
+    if feed.status == Feed.Status.SCREENING and not feed.items.filter(
+            screened_at__isnull=True).exists():
+        _finish(feed, Feed.Status.DONE)
+    return True
+
+
+def _finish(feed: Feed, status: str) -> Feed:
+    """Inside the caller's transaction: the status, the audit row, the file moved (last, so
+    a failed move rolls back) and the panel's mail queued after commit."""
+    folder = PROCESSED if status == Feed.Status.DONE else FAILED
+    source = Path(feed.path)
+    target = feed_dir(folder) / source.name
+    feed.status, feed.finished_at = status, timezone.now()
+    moved = source.exists()
+    if moved:
+        feed.path = str(target)
+    feed.save(update_fields=["status", "finished_at", "path", "updated_at"])
+    audit(actor=None, action=AuditAction.FEED_FINISHED, target=feed, status=status,
+          documents=feed.documents, imported=feed.imported, screened=feed.screened,
+          cases_opened=feed.cases_opened, failed_documents=feed.failed_documents,
+          error=feed.error)
+    _queue("review.feed_mail", feed.pk)
+    if moved:
+        os.rename(source, target)
+    return feed
