@@ -8,6 +8,7 @@ one rename succeeds and the other raises, which rolls its row back, so a file be
 feed however many workers scan.
 """
 
+import contextlib
 import logging
 import os
 import time
@@ -62,7 +63,8 @@ def drops_ready(*, now: float | None = None) -> list[Path]:
 
 def feed_claim_drop(*, path: Path) -> Feed | None:
     """The dropped file as a new feed, or None if another scan claimed it first."""
-    target = feed_dir(IMPORTING) / f"{uuid.uuid4().hex[:12]}-{path.name}"
+    # A folder of its own keeps the file's name, which the import's messages quote.
+    target = _work_folder() / path.name
     try:
         with transaction.atomic():
             size = path.stat().st_size
@@ -72,16 +74,27 @@ def feed_claim_drop(*, path: Path) -> Feed | None:
                   file=feed.file_name, source="drop", size=size)
             _queue("review.feed_run", feed.pk)
             os.rename(path, target)  # the claim itself, last: losing it rolls the row back
-    except FileNotFoundError:
+    except OSError as error:
+        target.parent.rmdir()
+        if not isinstance(error, FileNotFoundError):  # else another scan claimed it first
+            log.warning("feed %s could not be claimed: %s", path.name, error)
         return None
     return feed
 
 
+def _work_folder() -> Path:
+    folder = feed_dir(IMPORTING) / uuid.uuid4().hex[:12]
+    folder.mkdir()
+    return folder
+
+
 def feed_create_upload(*, name: str, chunks, size: int, fmt: str, screen: bool, by,
                        language: str, extension: str) -> Feed:
-    """A panelist's upload as a new feed; its file is written under importing/."""
-    target = feed_dir(IMPORTING) / f"{uuid.uuid4().hex[:12]}-upload{extension}"
-    partial = target.with_name(f".{target.name}.part")
+    """A panelist's upload as a new feed; its file is written under importing/, named as
+    uploaded when that name is safe (`name` is already stripped of folders and controls)."""
+    safe = name.lstrip(". ") or f"upload{extension}"
+    target = _work_folder() / safe
+    partial = target.with_name(f".{safe}.part")
     with transaction.atomic():
         feed = Feed.objects.create(source=Feed.Source.UPLOAD, file_name=name[:255],
                                    path=str(target), size=size, fmt=fmt, screen=screen,
@@ -95,6 +108,7 @@ def feed_create_upload(*, name: str, chunks, size: int, fmt: str, screen: bool, 
             os.replace(partial, target)
         except BaseException:
             partial.unlink(missing_ok=True)
+            target.parent.rmdir()
             raise
         _queue("review.feed_run", feed.pk)
     return feed
@@ -249,7 +263,7 @@ def _finish(feed: Feed, status: str) -> Feed:
     a failed move rolls back) and the panel's mail queued after commit."""
     folder = PROCESSED if status == Feed.Status.DONE else FAILED
     source = Path(feed.path)
-    target = feed_dir(folder) / source.name
+    target = feed_dir(folder) / f"{feed.pk}-{source.name}"
     feed.status, feed.finished_at = status, timezone.now()
     moved = source.exists()
     if moved:
@@ -262,4 +276,6 @@ def _finish(feed: Feed, status: str) -> Feed:
     _queue("review.feed_mail", feed.pk)
     if moved:
         os.rename(source, target)
+        with contextlib.suppress(OSError):
+            source.parent.rmdir()
     return feed
