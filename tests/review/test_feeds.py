@@ -328,3 +328,137 @@ def test_a_lost_message_is_queued_again_by_the_next_scan(folder, worker, screene
 
     feed.refresh_from_db()
     assert (feed.status, feed.imported, feed.screened) == ("done", 2, 2)
+
+
+# -- the pages: /review/upload/, /review/feeds/, /review/feeds/<id>/ and its progress ---------
+
+FEED_URLS = ["/review/upload/", "/review/feeds/", "/review/feeds/{pk}/",
+             "/review/feeds/{pk}/progress"]
+
+
+@pytest.fixture
+def panel_client(client):
+    client.force_login(panelist())
+    return client
+
+
+def upload(client, content: bytes, name: str = "weekly.xml", **fields):
+    data = {"fmt": "auto", "screen": "on", **fields}
+    if content is not None:
+        data["file"] = SimpleUploadedFile(name, content)
+    return client.post("/review/upload/", data)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "member"])
+def test_feed_pages_are_404_to_everyone_outside_the_panel(client, folder, who):
+    feed = Feed.objects.create(source="drop", file_name="w.xml", path=str(folder / "w.xml"))
+    if who == "member":
+        client.force_login(UserFactory())
+    for url in FEED_URLS:
+        url = url.format(pk=feed.pk)
+        assert client.get(url).status_code == 404, url
+        assert client.post(url, {"fmt": "auto"}).status_code == 404, url
+    response = upload(client, uspto_weekly())
+    assert response.status_code == 404
+    assert Feed.objects.count() == 1 and not (folder / "importing").exists()
+
+
+def test_a_panelist_uploads_a_weekly_file_and_follows_its_progress(
+        panel_client, folder, worker, screened):
+    response = worker(lambda: upload(panel_client, uspto_weekly(), fmt="uspto"))
+
+    feed = Feed.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/review/feeds/{feed.pk}/"
+    assert (feed.source, feed.fmt, feed.uploaded_by.groups.get().name) == ("upload", "uspto",
+                                                                          "panel")
+    assert (feed.status, feed.documents, feed.imported, feed.screened) == ("done", 2, 2, 2)
+    assert Path(feed.path).read_bytes() == uspto_weekly()
+    assert Path(feed.path).parent == folder / "processed"
+    page = panel_client.get(f"/review/feeds/{feed.pk}/").content.decode()
+    assert "weekly.xml" in page and 'hx-trigger="every 2s"' not in page  # done: no polling
+
+
+def test_an_upload_without_screening_is_done_after_the_import(panel_client, folder, worker,
+                                                              screened):
+    worker(lambda: upload(panel_client, uspto_weekly(), screen=""))
+    feed = Feed.objects.get()
+    assert (feed.status, feed.imported, feed.screened, feed.screen) == ("done", 2, 0, False)
+    assert screened.calls == []
+
+
+@pytest.mark.parametrize("content, name, fields, error", [
+    (bytes(range(256)) * 8, "weekly.xml", {}, "neither XML nor JSON lines"),
+    (b"PK\x03\x04" + b"<xml>" * 100, "weekly.xml", {}, "neither XML nor JSON lines"),
+    (b"\x00<us-patent-application/>", "weekly.xml", {}, "neither XML nor JSON lines"),
+    (b"", "weekly.xml", {}, "neither XML nor JSON lines"),
+    (None, "", {}, "This field is required"),
+    (b"<us-patent-application/>", "weekly.xml", {"fmt": "pdf"}, "Select a valid choice"),
+    (b"<us-patent-application/>", "weekly.xml", {"fmt": "jsonl"}, "The content is XML"),
+    (b'{"office": "US"}\n', "weekly.jsonl", {"fmt": "epo"}, "The content is JSON lines"),
+])
+def test_hostile_uploads_get_a_form_error_and_store_nothing(panel_client, folder, worker,
+                                                            content, name, fields, error):
+    response = worker(lambda: upload(panel_client, content, name, **fields))
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert not Feed.objects.exists() and worker.names == []
+    assert not (folder / "importing").exists() or not list((folder / "importing").iterdir())
+
+
+def test_an_oversized_upload_gets_a_form_error(panel_client, folder, settings):
+    settings.WATCH_FEED_MAX_UPLOAD_BYTES = 1000
+    response = upload(panel_client, uspto_weekly())
+    assert response.status_code == 400
+    assert "larger than the limit of 1000" in response.content.decode()
+    assert not Feed.objects.exists()
+
+
+def test_a_hostile_file_name_is_shown_cleaned_and_never_used_as_a_path(panel_client, folder,
+                                                                       worker, screened):
+    worker(lambda: upload(panel_client, uspto_weekly(), name="../../etc/..\u202e.xml"))
+    feed = Feed.objects.get()
+    assert "/" not in feed.file_name and "\u202e" not in feed.file_name
+    assert Path(feed.path).resolve().is_relative_to(folder.resolve())
+
+
+def test_bad_feed_ids_are_404(panel_client):
+    for url in ("/review/feeds/999999/", "/review/feeds/999999/progress",
+                "/review/feeds/abc/", "/review/feeds/-1/", "/review/feeds/1e3/progress"):
+        assert panel_client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("language, words", [
+    ("en", ["Status", "importing", "Documents", "Imported", "Screened", "Cases opened",
+            "document 2 (line 9)"]),
+    ("zh-hans", ["状态", "导入中", "文档", "已导入", "已筛查", "已立案", "document 2 (line 9)"]),
+])
+def test_the_progress_fragment_polls_while_running_in_english_and_chinese(
+        panel_client, folder, language, words):
+    feed = Feed.objects.create(
+        source="drop", file_name="w.xml", path=str(folder / "w.xml"), status="importing",
+        documents=3, imported=2, failed_documents=1,
+        errors=["w.xml: document 2 (line 9): malformed XML: mismatched tag"])
+
+    response = panel_client.get(f"/review/feeds/{feed.pk}/progress",
+                                HTTP_ACCEPT_LANGUAGE=language)
+
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" not in body
+    assert 'hx-trigger="every 2s"' in body and f"/review/feeds/{feed.pk}/progress" in body
+    for word in words:
+        assert word in body, word
+    Feed.objects.filter(pk=feed.pk).update(status="done")
+    assert 'hx-trigger' not in panel_client.get(f"/review/feeds/{feed.pk}/progress").content.decode()
+
+
+def test_the_feeds_list_and_its_htmx_fragment(panel_client, folder):
+    running = Feed.objects.create(source="drop", file_name="running.xml",
+                                  path=str(folder / "a"), status="screening", imported=5,
+                                  screened=3)
+    page = panel_client.get("/review/feeds/").content.decode()
+    assert "running.xml" in page and "<html" in page and 'hx-trigger="every 2s"' in page
+    fragment = panel_client.get("/review/feeds/", HTTP_HX_REQUEST="true")
+    assert "<html" not in fragment.content.decode() and "running.xml" in fragment.content.decode()
+    assert "HX-Request" in fragment["Vary"]
+    Feed.objects.filter(pk=running.pk).update(status="done")
+    assert "hx-trigger" not in panel_client.get("/review/feeds/").content.decode()
