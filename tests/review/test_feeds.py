@@ -448,7 +448,8 @@ def test_the_progress_fragment_polls_while_running_in_english_and_chinese(
     for word in words:
         assert word in body, word
     Feed.objects.filter(pk=feed.pk).update(status="done")
-    assert 'hx-trigger' not in panel_client.get(f"/review/feeds/{feed.pk}/progress").content.decode()
+    done = panel_client.get(f"/review/feeds/{feed.pk}/progress").content.decode()
+    assert "hx-trigger" not in done
 
 
 def test_the_feeds_list_and_its_htmx_fragment(panel_client, folder):
