@@ -19,6 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from defpub.audit import audit
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 IMPORTING, PROCESSED, FAILED = "importing", "processed", "failed"
 MAX_ERRORS = 500  # kept on the row; the count is exact beyond it
 SAVE_EVERY = 1.0  # seconds between progress writes during an import
+RUN_LEASE = timedelta(minutes=2)  # an import silent this long is dead
 OFFICE_OF_FORMAT = {"uspto": "US", "epo": "EP", "cnipa": "CN"}
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
@@ -146,11 +148,15 @@ def feed_run(*, feed_id: int) -> Feed | None:
     """Import the feed's file, counting as it goes; then queue its new filings' screening.
     A redelivered run imports again: what the first run saved is already present, and its
     new filings were recorded as they were saved, so none is lost to screening."""
-    feed = Feed.objects.filter(pk=feed_id).first()
-    if feed is None or feed.status not in (Feed.Status.WAITING, Feed.Status.IMPORTING):
-        return feed
-    feed.status = Feed.Status.IMPORTING
-    feed.save(update_fields=["status", "updated_at"])
+    # One run at a time: a run keeps its lease by saving progress; another message for the
+    # same feed (redelivered, or queued again by the sweeper) starts only once it lapsed.
+    now = timezone.now()
+    runnable = Q(status=Feed.Status.WAITING) | Q(status=Feed.Status.IMPORTING,
+                                                 updated_at__lt=now - RUN_LEASE)
+    if not Feed.objects.filter(runnable, pk=feed_id).update(status=Feed.Status.IMPORTING,
+                                                             updated_at=now):
+        return Feed.objects.filter(pk=feed_id).first()
+    feed = Feed.objects.get(pk=feed_id)
     report = ImportReport()
     recorded, saved_at = [0], [time.monotonic()]
 
@@ -191,6 +197,8 @@ def _save_counts(feed: Feed, report: ImportReport) -> None:
 @transaction.atomic
 def feed_imported(*, feed: Feed, report: ImportReport) -> Feed:
     feed = Feed.objects.select_for_update().get(pk=feed.pk)
+    if feed.status != Feed.Status.IMPORTING:  # another run finished it meanwhile
+        return feed
     _save_counts(feed, report)
     offices = Counter(Filing.objects.filter(feed_items__feed=feed).values_list("office",
                                                                                 flat=True))
@@ -212,6 +220,8 @@ def feed_imported(*, feed: Feed, report: ImportReport) -> Feed:
 def feed_fail(*, feed: Feed, error: str) -> Feed:
     """The file as a whole could not be read: the feed fails and the file goes to failed/."""
     feed = Feed.objects.select_for_update().get(pk=feed.pk)
+    if feed.status != Feed.Status.IMPORTING:
+        return feed
     feed.error = error[:2000]
     feed.save(update_fields=["error", "updated_at"])
     return _finish(feed, Feed.Status.FAILED)

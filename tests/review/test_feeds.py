@@ -463,3 +463,46 @@ def test_the_feeds_list_and_its_htmx_fragment(panel_client, folder):
     assert "HX-Request" in fragment["Vary"]
     Feed.objects.filter(pk=running.pk).update(status="done")
     assert "hx-trigger" not in panel_client.get("/review/feeds/").content.decode()
+
+
+def test_a_second_run_of_a_feed_being_imported_waits_for_the_first(folder, worker, screened):
+    from review.feeds import RUN_LEASE, feed_run
+
+    drop(folder, "weekly.xml", uspto_weekly())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("review.feeds.enqueue", lambda *args: None)
+        feed_scan()
+    feed = Feed.objects.get()
+    Feed.objects.filter(pk=feed.pk).update(status="importing")  # a live run holds it
+
+    assert feed_run(feed_id=feed.pk).status == "importing"
+    assert not Filing.objects.exists()
+
+    from django.utils import timezone
+
+    Feed.objects.filter(pk=feed.pk).update(updated_at=timezone.now() - RUN_LEASE * 2)  # died
+    worker(lambda: feed_run(feed_id=feed.pk))
+    feed.refresh_from_db()
+    assert (feed.status, feed.imported, feed.screened) == ("done", 2, 2)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_dropped_feed_runs_through_a_real_worker_and_broker(
+        corpus, folder, celery_worker, mailoutbox):  # noqa: F811
+    assert celery_app.amqp.router.route({}, "review.screen_feed_filing")["queue"].name == \
+        "screening"
+    panelist(email="a@example.org")
+    drop(folder, "us.jsonl", "\n".join(json.dumps(f) for f in (COPY, CONTROL)).encode())
+
+    celery_app.send_task("review.feed_scan").get(timeout=60)
+
+    deadline = time.monotonic() + 300
+    while Feed.objects.get().is_running and time.monotonic() < deadline:
+        time.sleep(0.5)
+    feed = Feed.objects.get()
+    assert (feed.status, feed.imported, feed.screened, feed.cases_opened) == ("done", 2, 2, 1)
+    assert Path(feed.path).parent == folder / "processed"
+    while not mailoutbox and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [m.subject for m in mailoutbox] == ["DefPub watch: us.jsonl screened, 1 new case(s)"]
