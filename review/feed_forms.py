@@ -1,13 +1,12 @@
 """The upload page's form: a weekly file checked by its content, never by its name."""
 
-import unicodedata
-
 import magic
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from review.feeds import safe_file_name
 from review.services import FORMATS
 
 SNIFF_BYTES = 65536
@@ -47,7 +46,7 @@ class FeedUploadForm(forms.Form):
                 _("The content is %(kind)s, not the format chosen."), code="format_mismatch",
                 params={"kind": _("XML") if kind == "xml" else _("JSON lines")})
         cleaned["kind"] = kind
-        cleaned["display_name"] = display_name(upload.name or "upload")
+        cleaned["display_name"] = safe_file_name(upload.name or "")
         return cleaned
 
 
@@ -75,10 +74,3 @@ def _utf8(head: bytes) -> bool:
         except UnicodeDecodeError:
             continue
     return False
-
-
-def display_name(name: str) -> str:
-    """The upload's own name, shown to people only (the stored file has another)."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(char for char in name if unicodedata.category(char)[0] != "C")
-    return name.strip()[:200] or "upload"

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import time
+import unicodedata
 import uuid
 from collections import Counter
 from datetime import timedelta
@@ -34,6 +35,7 @@ IMPORTING, PROCESSED, FAILED = "importing", "processed", "failed"
 MAX_ERRORS = 500  # kept on the row; the count is exact beyond it
 SAVE_EVERY = 1.0  # seconds between progress writes during an import
 RUN_LEASE = timedelta(minutes=2)  # an import silent this long is dead
+MAX_NAME_BYTES = 200  # of a stored file's name; file systems allow 255
 OFFICE_OF_FORMAT = {"uspto": "US", "epo": "EP", "cnipa": "CN"}
 TRANSIENT = (OperationalError, InterfaceError, ConnectionError, TimeoutError)
 
@@ -63,14 +65,30 @@ def drops_ready(*, now: float | None = None) -> list[Path]:
     return sorted(ready)
 
 
+def safe_file_name(name: str, *, fallback: str = "feed", prefix: str = "") -> str:
+    """A name for people and for the file system: no folders, no control characters, no
+    undecodable bytes, no leading dot, and short enough (in bytes) for any file system
+    once prefixed; the extension is kept."""
+    name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().lstrip(".")
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        stem, extension = name, ""
+    budget = MAX_NAME_BYTES - len(prefix.encode()) - len(extension.encode()) - 1
+    stem = stem.encode()[:budget].decode("utf-8", "ignore").rstrip(" .")
+    return prefix + (f"{stem}.{extension}" if extension else stem) if stem else prefix + fallback
+
+
 def feed_claim_drop(*, path: Path) -> Feed | None:
     """The dropped file as a new feed, or None if another scan claimed it first."""
     # A folder of its own keeps the file's name, which the import's messages quote.
-    target = _work_folder() / path.name
+    name = safe_file_name(path.name)
+    target = _work_folder() / name
     try:
         with transaction.atomic():
             size = path.stat().st_size
-            feed = Feed.objects.create(source=Feed.Source.DROP, file_name=path.name[:255],
+            feed = Feed.objects.create(source=Feed.Source.DROP, file_name=name,
                                        path=str(target), size=size)
             audit(actor=None, action=AuditAction.FEED_RECEIVED, target=feed,
                   file=feed.file_name, source="drop", size=size)
@@ -93,12 +111,12 @@ def _work_folder() -> Path:
 def feed_create_upload(*, name: str, chunks, size: int, fmt: str, screen: bool, by,
                        language: str, extension: str) -> Feed:
     """A panelist's upload as a new feed; its file is written under importing/, named as
-    uploaded when that name is safe (`name` is already stripped of folders and controls)."""
-    safe = name.lstrip(". ") or f"upload{extension}"
-    target = _work_folder() / safe
-    partial = target.with_name(f".{safe}.part")
+    uploaded as far as it is safe."""
+    name = safe_file_name(name, fallback=f"upload{extension}")
+    target = _work_folder() / name
+    partial = target.with_name(f".{name}.part")
     with transaction.atomic():
-        feed = Feed.objects.create(source=Feed.Source.UPLOAD, file_name=name[:255],
+        feed = Feed.objects.create(source=Feed.Source.UPLOAD, file_name=name,
                                    path=str(target), size=size, fmt=fmt, screen=screen,
                                    uploaded_by=by, language=language[:10])
         audit(actor=by, action=AuditAction.FEED_RECEIVED, target=feed, file=feed.file_name,
@@ -119,7 +137,13 @@ def feed_create_upload(*, name: str, chunks, size: int, fmt: str, screen: bool, 
 def feed_scan() -> list[int]:
     """Beat's job: claim every ready file, and queue again the feeds whose messages were
     lost. Returns the new feeds' ids."""
-    claimed = [feed.pk for path in drops_ready() if (feed := feed_claim_drop(path=path))]
+    claimed = []
+    for path in drops_ready():
+        try:
+            if feed := feed_claim_drop(path=path):
+                claimed.append(feed.pk)
+        except Exception:  # noqa: BLE001 - one odd file must not keep the others waiting
+            log.exception("feed %r could not be claimed", path.name)
     feeds_resume_stale()
     return claimed
 
@@ -271,21 +295,23 @@ def feed_filing_screened(*, item: FeedFiling, error: str = "") -> bool:
 def _finish(feed: Feed, status: str) -> Feed:
     """Inside the caller's transaction: the status, the audit row, the file moved (last, so
     a failed move rolls back) and the panel's mail queued after commit."""
-    folder = PROCESSED if status == Feed.Status.DONE else FAILED
-    source = Path(feed.path)
-    target = feed_dir(folder) / f"{feed.pk}-{source.name}"
     feed.status, feed.finished_at = status, timezone.now()
-    moved = source.exists()
-    if moved:
-        feed.path = str(target)
-    feed.save(update_fields=["status", "finished_at", "path", "updated_at"])
+    feed.save(update_fields=["status", "finished_at", "updated_at"])
     audit(actor=None, action=AuditAction.FEED_FINISHED, target=feed, status=status,
           documents=feed.documents, imported=feed.imported, screened=feed.screened,
           cases_opened=feed.cases_opened, failed_documents=feed.failed_documents,
           error=feed.error)
     _queue("review.feed_mail", feed.pk)
-    if moved:
+    source = Path(feed.path)
+    folder = PROCESSED if status == Feed.Status.DONE else FAILED
+    target = feed_dir(folder) / safe_file_name(source.name, prefix=f"{feed.pk}-")
+    try:
         os.rename(source, target)
-        with contextlib.suppress(OSError):
-            source.parent.rmdir()
+    except OSError as error:  # the feed is finished all the same; the file stays put
+        log.warning("feed %s: %s not moved to %s/: %s", feed.pk, source.name, folder, error)
+        return feed
+    feed.path = str(target)
+    feed.save(update_fields=["path"])
+    with contextlib.suppress(OSError):
+        source.parent.rmdir()
     return feed

@@ -506,3 +506,15 @@ def test_a_dropped_feed_runs_through_a_real_worker_and_broker(
     while not mailoutbox and time.monotonic() < deadline:
         time.sleep(0.2)
     assert [m.subject for m in mailoutbox] == ["DefPub watch: us.jsonl screened, 1 new case(s)"]
+
+
+def test_odd_file_names_are_taken_with_a_safe_name(folder, worker, screened):
+    drop(folder, os.fsdecode(b"week\xff01.xml"), uspto_weekly())
+    drop(folder, "周" * 83 + ".xml", uspto_weekly())  # 253 bytes: near the file system's limit
+
+    assert len(worker(feed_scan)) == 2
+
+    for feed in Feed.objects.all():
+        assert feed.status == "done" and feed.file_name.endswith(".xml")
+        assert Path(feed.path).parent == folder / "processed" and Path(feed.path).exists()
+    assert "week\ufffd01.xml" in set(Feed.objects.values_list("file_name", flat=True))
