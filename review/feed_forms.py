@@ -10,6 +10,7 @@ from review.feeds import safe_file_name
 from review.services import FORMATS
 
 SNIFF_BYTES = 65536
+FORM_MARGIN = 64 * 1024  # bytes of a multipart body besides the file
 TEXT_TYPES = {"application/xml", "application/json", "application/x-ndjson"}
 FORMAT_LABELS = {"auto": _("Detect from the content"), "jsonl": _("JSON lines"),
                  "uspto": _("USPTO application XML"), "epo": _("EPO publication XML"),
@@ -28,12 +29,8 @@ class FeedUploadForm(forms.Form):
         upload, fmt = cleaned.get("file"), cleaned.get("fmt")
         if upload is None or fmt is None:
             return cleaned
-        limit = settings.WATCH_FEED_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is larger than the limit of %(limit)s; drop larger weekly files "
-                  "in the feed folder instead."), code="too_large",
-                params={"limit": filesizeformat(limit)})
+        if upload.size > settings.WATCH_FEED_MAX_UPLOAD_BYTES:
+            raise self.too_large_error()
         upload.seek(0)
         kind = sniff(upload.read(SNIFF_BYTES))
         upload.seek(0)
@@ -48,6 +45,24 @@ class FeedUploadForm(forms.Form):
         cleaned["kind"] = kind
         cleaned["display_name"] = safe_file_name(upload.name or "")
         return cleaned
+
+
+    @staticmethod
+    def too_large_error() -> forms.ValidationError:
+        return forms.ValidationError(
+            _("The file is larger than the limit of %(limit)s; drop larger weekly files "
+              "in the feed folder instead."), code="too_large",
+            params={"limit": filesizeformat(settings.WATCH_FEED_MAX_UPLOAD_BYTES)})
+
+
+def too_large(request) -> bool:
+    """Whether the request's body cannot hold a file within the limit (the form's fields
+    need far less than this margin)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > settings.WATCH_FEED_MAX_UPLOAD_BYTES + FORM_MARGIN
 
 
 def sniff(head: bytes) -> str | None:

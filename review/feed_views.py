@@ -7,7 +7,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
 from review.access import panel_required
-from review.feed_forms import FeedUploadForm
+from review.feed_forms import FeedUploadForm, too_large
 from review.feed_selectors import feed_get, feeds_recent, feeds_running
 from review.feeds import feed_create_upload
 
@@ -40,6 +40,10 @@ def feed_progress(request, pk: int):
 @panel_required
 @require_http_methods(["GET", "POST"])
 def feed_upload(request):
+    if request.method == "POST" and too_large(request):  # refused before it is read
+        refused = FeedUploadForm.too_large_error()
+        return render(request, "review/feed_upload.html",
+                      {"form": FeedUploadForm(), "refused": refused.messages}, status=400)
     form = FeedUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
