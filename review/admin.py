@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from defpub.audit.admin import AuditedAdmin
-from review.models import Claim, Filing, ScreeningResult, WatchCase
+from review.models import Claim, Feed, Filing, ScreeningResult, WatchCase
 
 
 class ReadOnly(AuditedAdmin):
@@ -67,3 +67,14 @@ class WatchCaseAdmin(ReadOnly):
     list_filter = ["status", "opened_by", "filing__office"]
     search_fields = ["filing__number"]
     raw_id_fields = ["filing"]
+
+
+@admin.register(Feed)
+class FeedAdmin(ReadOnly):
+    """Feeds move through review/feeds.py (the feed folder and the upload page)."""
+
+    list_display = ["__str__", "source", "office", "status", "documents", "imported",
+                    "screened", "cases_opened", "created_at"]
+    list_filter = ["status", "source", "office"]
+    search_fields = ["file_name"]
+    raw_id_fields = ["uploaded_by"]

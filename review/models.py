@@ -5,7 +5,9 @@ EP 3782854 A1, CN 1xxxxxxxx A. A later kind of the same application (A2, B1) is 
 filing linked to the first one through `first_version`.
 """
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Filing(models.Model):
@@ -128,3 +130,72 @@ class WatchCase(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in (self.Status.DISMISSED, self.Status.OUTCOME_RECORDED)
+
+
+class Feed(models.Model):
+    """One weekly file, dropped in WATCH_FEED_DIR or uploaded by a panelist, and how far its
+    import and screening have gone (review/feeds.py). The counts move while it runs."""
+
+    class Source(models.TextChoices):
+        DROP = "drop", _("dropped in the feed folder")
+        UPLOAD = "upload", _("uploaded")
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("waiting")
+        IMPORTING = "importing", _("importing")
+        SCREENING = "screening", _("screening")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    source = models.CharField(max_length=10, choices=Source.choices)
+    file_name = models.CharField(max_length=255)  # as dropped or uploaded, for people
+    path = models.CharField(max_length=1000, unique=True)  # where the file is now
+    size = models.BigIntegerField(default=0)
+    fmt = models.CharField(max_length=8, default="auto")  # as asked: auto, jsonl, uspto ...
+    office = models.CharField(max_length=4, blank=True)  # of the filings it held
+    screen = models.BooleanField(default=True)  # screen the new filings after the import
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING,
+                              db_index=True)
+    documents = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    already_present = models.PositiveIntegerField(default=0)
+    failed_documents = models.PositiveIntegerField(default=0)
+    screened = models.PositiveIntegerField(default=0)
+    screen_failures = models.PositiveIntegerField(default=0)
+    cases_opened = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # "FILE: document N (line L): why"
+    error = models.TextField(blank=True)  # why the file as a whole could not be read
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    language = models.CharField(max_length=10, blank=True)  # the uploader's, for the mail
+    mailed_to = models.JSONField(default=list, blank=True)  # user ids already told
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"feed {self.pk}: {self.file_name} ({self.status})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status not in (self.Status.DONE, self.Status.FAILED)
+
+
+class FeedFiling(models.Model):
+    """A filing a feed imported (new, so screened for it): counted once when screened."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="items")
+    filing = models.ForeignKey(Filing, on_delete=models.CASCADE, related_name="feed_items")
+    screened_at = models.DateTimeField(null=True, blank=True)
+    screen_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["feed", "filing"], name="review_feed_filing_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filing} in feed {self.feed_id}"

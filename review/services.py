@@ -38,17 +38,23 @@ class ImportReport:
 
 
 def filings_import(
-    *, path: Path, fmt: str = "auto", progress: Callable[[int], None] | None = None
+    *,
+    path: Path,
+    fmt: str = "auto",
+    progress: Callable[[int], None] | None = None,
+    report: ImportReport | None = None,
 ) -> ImportReport:
     """Import every document of a file; each in its own transaction, so a bad one costs
-    only itself. A re-import of the same office, number and kind changes nothing."""
+    only itself. A re-import of the same office, number and kind changes nothing.
+    `progress(1)` is called as each document starts; a caller that passes its own empty
+    `report` can read the counts so far from it there (feeds show them while they run)."""
     if fmt not in FORMATS:
         raise ImportFailed(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
     if not path.is_file():
         raise ImportFailed(f"{path}: no such file")
     if fmt == "auto":
         fmt = detect_format(path)
-    report = ImportReport()
+    report = ImportReport() if report is None else report
     records = _jsonl_records(path) if fmt == "jsonl" else _xml_records(path, fmt)
     for where, data, warnings in records:
         report.documents += 1

@@ -263,6 +263,7 @@ CELERY_BEAT_SCHEDULE = {
                           "schedule": float(DEFPUB_CHECKPOINT_SECONDS)},
     "index-sweep": {"task": "search.sweep", "schedule": 60.0},
     "pdf-sweep": {"task": "defpub.pdf_sweep", "schedule": 120.0},
+    "feed-scan": {"task": "review.feed_scan", "schedule": 60.0},  # WATCH_FEED_DIR
 }
 # Stored PDFs (docs/operations.md): the sweeper queues a publication's missing PDF once it is
 # this old, at most this many a run, and not again within the requeue window.
@@ -320,7 +321,8 @@ LOGGING = {
 }
 # Screening foreign filings runs on its own queue, so a weekly file does not hold up
 # indexing; `manage.py run`'s worker consumes both (docs/watch.md).
-CELERY_TASK_ROUTES = {"review.screen_filing": {"queue": "screening"}}
+CELERY_TASK_ROUTES = {"review.screen_filing": {"queue": "screening"},
+                      "review.screen_feed_filing": {"queue": "screening"}}
 WORKER_QUEUES = "celery,screening"
 # A suspected copy: one publication discloses at least this share of an independent claim's
 # elements, each with a score of at least WATCH_ELEMENT_THRESHOLD (the engine's calibrated
@@ -331,3 +333,12 @@ WATCH_COPY_SHARE = env.float("WATCH_COPY_SHARE", default=0.5)
 WATCH_ELEMENT_THRESHOLD = env.float("WATCH_ELEMENT_THRESHOLD", default=3.0)
 WATCH_LEAD = env.float("WATCH_LEAD", default=1.25)
 WATCH_CANDIDATES = env.int("WATCH_CANDIDATES", default=10)  # kept per claim
+# Weekly files (docs/watch.md, "Feeds"): beat imports and screens each file dropped here,
+# then moves it to processed/ or failed/. A file is taken once it has not changed for
+# WATCH_FEED_SETTLE_SECONDS; dotfiles and *.part files are left alone while being written.
+WATCH_FEED_DIR = env.path("WATCH_FEED_DIR", default=DEFPUB_HOME / "feeds")
+WATCH_FEED_SETTLE_SECONDS = env.int("WATCH_FEED_SETTLE_SECONDS", default=10)
+# A feed with no progress for this long has lost its task message: beat queues it again.
+WATCH_FEED_STALE_MINUTES = env.int("WATCH_FEED_STALE_MINUTES", default=30)
+# The upload page's limit; larger weekly files go through WATCH_FEED_DIR.
+WATCH_FEED_MAX_UPLOAD_BYTES = env.int("WATCH_FEED_MAX_UPLOAD_BYTES", default=512 * 1024 * 1024)
