@@ -70,3 +70,21 @@ def case_set_status(*, case: WatchCase, status: str, actor, reason: str = "",
         audit(actor=actor, action=AuditAction.WATCH_CASE_STATUS, target=case, previous=previous,
               status=status.value, reason=case.dismissed_reason)
     return case
+
+
+NOTES_MAX = 20_000
+
+
+@transaction.atomic
+def case_set_notes(*, case: WatchCase, notes: str, actor) -> WatchCase:
+    """Replace the panel's notes on a case; the audit row keeps the text they replace."""
+    if len(notes) > NOTES_MAX:
+        raise CaseError(f"notes are limited to {NOTES_MAX} characters")
+    case = WatchCase.objects.select_for_update().get(pk=case.pk)
+    if notes == case.notes:
+        return case
+    previous, case.notes = case.notes, notes
+    case.save(update_fields=["notes", "updated_at"])
+    audit(actor=actor, action=AuditAction.WATCH_CASE_NOTE, target=case, previous=previous,
+          notes=notes)
+    return case

@@ -220,3 +220,13 @@ def _first_version(data: FilingData) -> Filing | None:
     if earlier is None:
         return None
     return earlier.first_version or earlier
+
+
+def filing_screen_queue(*, filing: Filing) -> None:
+    """Queue the filing's (re-)screening on the `screening` queue, after the surrounding
+    transaction commits. Re-screening replaces candidates only: a case's status, reason and
+    notes are the panel's and stay (review.cases.case_open_for_screening)."""
+    from defpub.queueing import enqueue
+    from review.tasks import screen_filing_task
+
+    transaction.on_commit(lambda: enqueue(screen_filing_task, filing.pk))
