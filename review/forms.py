@@ -15,8 +15,8 @@ class ListFilters(forms.Form):
 
     def values(self) -> dict:
         self.is_valid()
-        return {name: self.cleaned_data.get(name) or None for name in self.fields
-                if name not in self.errors}
+        return {name: None if name in self.errors else self.cleaned_data.get(name) or None
+                for name in self.fields}
 
     @property
     def ignored(self) -> list[str]:

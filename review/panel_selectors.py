@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Concat, Upper
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from review.cases import NEXT
 from review.models import Claim, Filing, ScreeningResult, WatchCase
@@ -18,13 +18,13 @@ MAX_ID = 2**63 - 1  # BigAutoField; a larger id is no row, not an overflow
 TOP_CANDIDATES = 3  # candidates shown beside a claim's elements
 # The model's labels are the stored English names; these are translated.
 STATUS_LABELS = {
-    Status.NEW: _("new"),
-    Status.TRIAGED: _("triaged"),
-    Status.UNDER_REVIEW: _("under review"),
-    Status.REPORT_ISSUED: _("report issued"),
-    Status.SUBMITTED: _("submitted"),
-    Status.OUTCOME_RECORDED: _("outcome recorded"),
-    Status.DISMISSED: _("dismissed"),
+    Status.NEW: pgettext_lazy("case status", "new"),
+    Status.TRIAGED: pgettext_lazy("case status", "triaged"),
+    Status.UNDER_REVIEW: pgettext_lazy("case status", "under review"),
+    Status.REPORT_ISSUED: pgettext_lazy("case status", "report issued"),
+    Status.SUBMITTED: pgettext_lazy("case status", "submitted"),
+    Status.OUTCOME_RECORDED: pgettext_lazy("case status", "outcome recorded"),
+    Status.DISMISSED: pgettext_lazy("case status", "dismissed"),
 }
 STATUS_ORDER = list(STATUS_LABELS)
 
@@ -109,9 +109,9 @@ def next_statuses(case: WatchCase) -> list[tuple[str, str]]:
 
 
 STRENGTHS = (  # (at least this share of WATCH_ELEMENT_THRESHOLD, key, label)
-    (4 / 3, "strong", _("strong")),
-    (1.0, "discloses", _("discloses")),
-    (0.5, "weak", _("weak")),
+    (4 / 3, "strong", pgettext_lazy("element match", "strong")),
+    (1.0, "discloses", pgettext_lazy("element match", "discloses")),
+    (0.5, "weak", pgettext_lazy("element match", "weak")),
 )
 
 
@@ -121,7 +121,7 @@ def strength(score: float | None) -> tuple[str, str]:
         for share, key, label in STRENGTHS:
             if score >= share * settings.WATCH_ELEMENT_THRESHOLD:
                 return key, label
-    return "none", _("no match")
+    return "none", pgettext_lazy("element match", "no match")
 
 
 @dataclass

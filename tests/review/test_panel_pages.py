@@ -1,0 +1,464 @@
+"""The panel's pages (/review/): who may see them, what they show, and what they refuse."""
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.urls import reverse
+
+from defpub.models import AuditEvent
+from defpub.models.organisations import Role
+from review import urls as review_urls
+from review.access import panel_group
+from review.cases import case_set_status
+from review.models import Filing, WatchCase
+from tests.factories import (
+    ClaimFactory,
+    FilingFactory,
+    MembershipFactory,
+    ScreeningResultFactory,
+    UserFactory,
+    WatchCaseFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+ELEMENTS = ["A filter comprising", "a ceramic membrane", "a transducer"]
+PASSAGES = ["压电超声波自清洁陶瓷过滤膜", "陶瓷过滤膜具有多个孔隙",
+            "A piezo transducer shakes the membrane."]
+
+
+def candidate(number: str, *, scores=(4.8, 4.1, 3.2), langs=("zh", "zh", "en"), texts=PASSAGES,
+              suspected=True) -> dict:
+    """A candidate as review.screening stores it."""
+    elements = [
+        {"element": i, "score": score, "discloses": score >= 3.0, "text": ELEMENTS[i],
+         "passage": {"id": 100 + i, "publication": number, "field": "abstract", "lang": lang,
+                     "start": 0, "end": len(text), "text": text}}
+        for i, (score, lang, text) in enumerate(zip(scores, langs, texts, strict=True))]
+    return {"publication": number, "publication_id": 1, "published_at": "2025-01-01T00:00:00+00:00",
+            "score": round(sum(scores) / len(scores), 4),
+            "coverage": sum(e["discloses"] for e in elements), "elements": elements,
+            "lead": 1.5, "suspected": suspected}
+
+
+def screened_case(*, office="US", status="new", number=None) -> WatchCase:
+    filing = FilingFactory(office=office, **({"number": number} if number else {}),
+                           title={"en": "Ultrasonic filter cleaning", "zh": "超声波过滤器清洁"})
+    claim = ClaimFactory(filing=filing, number=1)
+    ClaimFactory(filing=filing, number=2, independent=False, parents=[1], elements=[],
+                 text="The filter of claim 1, wherein the membrane is alumina.")
+    weak = candidate("DP-2025-000002", scores=(3.5, 1.0, 0.5), suspected=False)
+    ScreeningResultFactory(
+        claim=claim, suspected=True, model="test-model",
+        candidates=[candidate("DP-2025-000001"), weak],
+        pair={}, earlier_sources=[{**candidate("DP-2026-000009", suspected=False),
+                                   "source": "Old catalogue", "source_date": "1990-01-01",
+                                   "proven": False}])
+    case = WatchCaseFactory(filing=filing, opened_by="screening")
+    if status != "new":
+        WatchCase.objects.filter(pk=case.pk).update(status=status)
+        case.refresh_from_db()
+    return case
+
+
+@pytest.fixture
+def panelist():
+    user = UserFactory()
+    panel_group().user_set.add(user)
+    return user
+
+
+@pytest.fixture
+def panel_client(client, panelist):
+    client.force_login(panelist)
+    return client
+
+
+@pytest.fixture
+def case():
+    return screened_case()
+
+
+# -- tenancy: every route, every outsider, GET and POST -------------------------------------
+
+@dataclass
+class Route:
+    name: str
+    kwargs: dict
+    data: dict
+
+
+def routes(case: WatchCase) -> list[Route]:
+    filing = {"pk": case.filing_id}
+    return [
+        Route("dashboard", {}, {}),
+        Route("case", {"pk": case.pk}, {}),
+        Route("case-status", {"pk": case.pk}, {"status": "triaged"}),
+        Route("case-notes", {"pk": case.pk}, {"notes": "a stranger's note"}),
+        Route("filings", {}, {}),
+        Route("filing", filing, {}),
+        Route("filing-open-case", filing, {}),
+        Route("filing-rescreen", filing, {"back": "case"}),
+    ]
+
+
+def test_every_panel_url_is_in_the_matrix(case):
+    assert {p.name for p in review_urls.urlpatterns} == {r.name for r in routes(case)}
+
+
+def outsiders():
+    admin = MembershipFactory(role=Role.ADMIN).user
+    admin.is_staff = False
+    return {"anonymous": AnonymousUser(), "signed-in user": UserFactory(), "org admin": admin,
+            "org owner": MembershipFactory(role=Role.OWNER).user}
+
+
+def test_no_one_but_a_panelist_reaches_any_panel_page(client, case):
+    before = (AuditEvent.objects.count(), WatchCase.objects.count())
+    refused = []
+    for who, user in outsiders().items():
+        client.logout()
+        if user.is_authenticated:
+            client.force_login(user)
+        for route in routes(case):
+            url = reverse(f"review:{route.name}", kwargs=route.kwargs)
+            for method in ("get", "post"):
+                response = getattr(client, method)(url, route.data)
+                if response.status_code != 404:
+                    refused.append((who, method, url, response.status_code))
+                assert b"Ultrasonic" not in response.content
+            # an id that names nothing answers the same 404: no way to probe for cases
+            if route.kwargs:
+                missing = reverse(f"review:{route.name}", kwargs={"pk": 987654})
+                assert client.post(missing, route.data).status_code == 404
+    assert not refused
+    case.refresh_from_db()
+    assert (case.status, case.notes) == ("new", "")
+    assert (AuditEvent.objects.count(), WatchCase.objects.count()) == before
+
+
+def test_the_panel_link_shows_for_panelists_only(client, panelist):
+    client.force_login(UserFactory())
+    assert b'href="/review/"' not in client.get("/").content
+    client.force_login(panelist)
+    assert b'href="/review/"' in client.get("/").content
+
+
+# -- the dashboard -------------------------------------------------------------------------
+
+def test_the_dashboard_counts_cases_by_status_and_office_and_lists_new_ones_first(panel_client):
+    newest_triaged = screened_case(office="US", status="triaged")
+    us_new = screened_case(office="US")
+    ep_new = screened_case(office="EP")
+    screened_case(office="EP", status="dismissed")
+    WatchCase.objects.filter(pk=newest_triaged.pk).update(opened_at=us_new.opened_at.replace(
+        year=2099))
+
+    response = panel_client.get("/review/")
+
+    assert response.status_code == 200
+    counts = response.context["counts"]
+    assert counts.total == 4
+    assert dict((s, n) for s, _label, n in counts.statuses)["new"] == 2
+    assert [(office, total) for office, _cells, total in counts.offices] == [("EP", 2), ("US", 2)]
+    html = response.content.decode()
+    assert "Deadline" in html and "{# feeds" not in html
+    order = [m for m in re.findall(r'href="/review/cases/(\d+)/"', html)]
+    assert order[:2] == sorted([str(us_new.pk), str(ep_new.pk)], reverse=True)
+    assert order[2] == str(newest_triaged.pk)
+    assert "DP-2025-000001" in html and "3 of 3 elements" in html
+
+
+def test_the_dashboard_filters_by_status_and_office(panel_client):
+    us = screened_case(office="US")
+    ep = screened_case(office="EP", status="triaged")
+
+    html = panel_client.get("/review/", {"office": "ep"}).content.decode()
+    assert f"/review/cases/{ep.pk}/" in html and f"/review/cases/{us.pk}/" not in html
+    html = panel_client.get("/review/", {"status": "new"}).content.decode()
+    assert f"/review/cases/{us.pk}/" in html and f"/review/cases/{ep.pk}/" not in html
+
+
+@pytest.mark.parametrize("params", [
+    {"status": "nonsense"}, {"office": "' OR 1=1 --"}, {"office": "X" * 100_000},
+    {"page": "-1"}, {"page": "9" * 5000}, {"page": "abc"}, {"status": "\x00"},
+    {"status": ["triaged", "nonsense"]},
+])
+def test_garbage_filters_are_ignored_not_an_error(panel_client, case, params):
+    response = panel_client.get("/review/", params)
+
+    assert response.status_code == 200
+    assert f"/review/cases/{case.pk}/" in response.content.decode()
+
+
+def test_the_dashboard_pages(panel_client):
+    for _ in range(27):
+        WatchCaseFactory()
+    first = panel_client.get("/review/", {"status": "new"}).content.decode()
+    second = panel_client.get("/review/", {"status": "new", "page": 2}).content.decode()
+    assert "Page 1 of 2" in first and 'href="?status=new&amp;page=2"' in first
+    assert len(re.findall(r'href="/review/cases/\d+/"', first)) == 25
+    assert len(re.findall(r'href="/review/cases/\d+/"', second)) == 2
+
+
+# -- a case --------------------------------------------------------------------------------
+
+def test_the_case_page_shows_each_element_beside_its_passage(panel_client, case):
+    response = panel_client.get(f"/review/cases/{case.pk}/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    rows = re.findall(r"<tr>\s*<th scope=\"row\" class=\"element\">(.*?)</tr>", html, re.S)
+    assert len(rows) == 3
+    for row, element, passage in zip(rows, ELEMENTS, PASSAGES, strict=True):
+        assert element in row and passage in row
+        assert "DP-2025-000001" in row  # each passage labelled by its publication
+    assert 'lang="zh-Hans"' in rows[0] and "Chinese" in rows[0] and "English" in rows[2]
+    assert "strong" in rows[0] and "4.80" in rows[0]
+    assert 'href="/p/DP-2025-000001"' in html
+    assert "3 of 3 elements" in html and "earliest" in html.lower()
+    assert "Earlier sources (not proven by the ledger)" in html and "Old catalogue" in html
+    earlier = html[html.index("Earlier sources"):]
+    assert "DP-2026-000009" in earlier and "DP-2026-000009" not in html[:html.index("Earlier")]
+
+
+def test_the_case_page_shows_the_pair_suggestion(panel_client):
+    case = screened_case()
+    screening = case.filing.screenings.get()
+    screening.pair = {"publications": ["DP-2025-000001", "DP-2025-000002"], "coverage": 3,
+                      "elements": {"0": "DP-2025-000001", "1": "DP-2025-000001",
+                                   "2": "DP-2025-000002"}}
+    screening.save()
+
+    html = panel_client.get(f"/review/cases/{case.pk}/").content.decode()
+
+    suggestion = html[html.index("Y/Y suggestion"):]
+    assert "together disclose 3 of 3 elements" in suggestion
+    assert "[2]</span> a ceramic membrane — DP-2025-000001" in suggestion
+    assert "[3]</span> a transducer — DP-2025-000002" in suggestion
+
+
+def test_a_status_change_by_htmx_swaps_the_section_and_is_audited(panel_client, panelist, case):
+    response = panel_client.post(f"/review/cases/{case.pk}/status", {"status": "triaged"},
+                                 HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="case-status"') and "under review" in html
+    case.refresh_from_db()
+    assert case.status == "triaged"
+    event = AuditEvent.objects.get(action="watch.case_status")
+    assert event.actor == panelist and event.data["status"] == "triaged"
+
+
+def test_a_plain_form_post_changes_the_status_and_returns_to_the_case(panel_client, case):
+    response = panel_client.post(f"/review/cases/{case.pk}/status",
+                                 {"status": "dismissed", "reason": "an unrelated saddle"})
+
+    assert response.status_code == 302 and response["Location"] == f"/review/cases/{case.pk}/"
+    case.refresh_from_db()
+    assert (case.status, case.dismissed_reason) == ("dismissed", "an unrelated saddle")
+    page = panel_client.get(response["Location"]).content.decode()
+    assert "an unrelated saddle" in page and "This case is closed." in page
+
+
+@pytest.mark.parametrize("data, code", [
+    ({"status": "submitted"}, 409),  # skips statuses
+    ({"status": "dismissed", "reason": "   "}, 409),  # a dismissal needs a reason
+    ({"status": "dismissed"}, 409),
+    ({"status": "nonsense"}, 400),
+    ({}, 400),
+    ({"status": "dismissed", "reason": "x" * 5000}, 400),
+])
+@pytest.mark.parametrize("htmx", [True, False])
+def test_a_refused_status_change_changes_nothing_and_says_why(panel_client, case, data, code,
+                                                             htmx):
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+
+    response = panel_client.post(f"/review/cases/{case.pk}/status", data, **headers)
+
+    assert response.status_code == code
+    assert 'role="alert"' in response.content.decode()
+    case.refresh_from_db()
+    assert (case.status, case.dismissed_reason) == ("new", "")
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_closed_case_offers_no_transition_and_refuses_one(panel_client, case):
+    case_set_status(case=case, status="dismissed", actor=None, reason="not a copy")
+    html = panel_client.get(f"/review/cases/{case.pk}/").content.decode()
+    assert "Mark as" not in html and "Dismiss with a reason" not in html
+
+    response = panel_client.post(f"/review/cases/{case.pk}/status", {"status": "triaged"})
+
+    assert response.status_code == 409
+    assert "cannot become triaged" in response.content.decode()
+    assert AuditEvent.objects.filter(action="watch.case_status").count() == 1
+
+
+def test_notes_are_saved_and_audited(panel_client, panelist, case):
+    response = panel_client.post(f"/review/cases/{case.pk}/notes", {"notes": "same as CN 1"},
+                                 HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200 and "Saved." in response.content.decode()
+    case.refresh_from_db()
+    assert case.notes == "same as CN 1"
+    event = AuditEvent.objects.get(action="watch.case_note")
+    assert event.actor == panelist and event.data == {"previous": "", "notes": "same as CN 1"}
+
+    too_long = panel_client.post(f"/review/cases/{case.pk}/notes", {"notes": "x" * 20_001})
+    assert too_long.status_code == 400
+    case.refresh_from_db()
+    assert case.notes == "same as CN 1"
+    assert AuditEvent.objects.filter(action="watch.case_note").count() == 1
+
+
+@pytest.mark.parametrize("method, path", [
+    ("get", "/review/cases/0/"), ("get", "/review/cases/99999999999999999999999999/"),
+    ("get", "/review/cases/abc/"), ("post", "/review/cases/abc/status"),
+    ("get", "/review/cases/-1/"), ("get", "/review/filings/0/"),
+    ("get", "/review/filings/18446744073709551616/"),
+    ("post", "/review/cases/99999999999999999999999999/status"),
+    ("post", "/review/cases/0/notes"), ("post", "/review/filings/9223372036854775808/rescreen"),
+    ("post", "/review/filings/123456789/open-case"),
+])
+def test_bad_ids_are_not_found(panel_client, method, path):
+    response = getattr(panel_client, method)(path, {"status": "triaged", "notes": "x"})
+
+    assert response.status_code == 404
+    assert not AuditEvent.objects.exists() and not WatchCase.objects.exists()
+
+
+def test_actions_want_post_and_a_csrf_token(client, panelist, case):
+    client.force_login(panelist)
+    assert client.get(f"/review/cases/{case.pk}/status").status_code == 405
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(panelist)
+    assert strict.post(f"/review/cases/{case.pk}/status", {"status": "triaged"}).status_code == 403
+    case.refresh_from_db()
+    assert case.status == "new"
+
+
+# -- filings -------------------------------------------------------------------------------
+
+def test_the_filings_list_searches_by_number_and_office(panel_client):
+    us = FilingFactory(office="US", number="20180000016")
+    ep = FilingFactory(office="EP", number="3782854")
+
+    def listed(**params):
+        html = panel_client.get("/review/filings/", params).content.decode()
+        return {pk for pk in (us.pk, ep.pk) if f'href="/review/filings/{pk}/"' in html}
+
+    assert listed() == {us.pk, ep.pk}
+    assert listed(q="US 20180000016 A1") == {us.pk}
+    assert listed(q="3782") == {ep.pk}
+    assert listed(office="EP") == {ep.pk}
+    assert listed(q="x" * 10_000) == {us.pk, ep.pk}  # too long: ignored, said so
+    assert panel_client.get("/review/filings/", {"page": "zz"}).status_code == 200
+
+
+def test_the_filing_page_shows_claims_and_opens_a_case_by_hand(panel_client, panelist):
+    filing = FilingFactory()
+    ClaimFactory(filing=filing, number=1)
+    ClaimFactory(filing=filing, number=2, independent=False, parents=[1], elements=[],
+                 text="The filter of claim 1, wherein the membrane is alumina.")
+    html = panel_client.get(f"/review/filings/{filing.pk}/").content.decode()
+    assert "independent" in html and "dependent" in html and 'href="#claim-1"' in html
+    assert "a ceramic membrane" in html and "Open a watch case" in html
+
+    response = panel_client.post(f"/review/filings/{filing.pk}/open-case")
+    again = panel_client.post(f"/review/filings/{filing.pk}/open-case")
+
+    case = WatchCase.objects.get(filing=filing)
+    assert response["Location"] == again["Location"] == f"/review/cases/{case.pk}/"
+    assert case.opened_by == "panel"
+    assert AuditEvent.objects.get(action="watch.case_opened").actor == panelist
+    html = panel_client.get(f"/review/filings/{filing.pk}/").content.decode()
+    assert f'href="/review/cases/{case.pk}/"' in html and "Open a watch case" not in html
+
+
+def test_re_screen_is_queued_after_commit(panel_client, case, django_capture_on_commit_callbacks,
+                                          monkeypatch):
+    sent = []
+    monkeypatch.setattr("defpub.queueing.enqueue", lambda task, *args: sent.append((task, args)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = panel_client.post(f"/review/filings/{case.filing_id}/rescreen",
+                                     {"back": "case"}, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200 and "queued" in response.content.decode()
+    assert [(task.name, args) for task, args in sent] == [("review.screen_filing",
+                                                           (case.filing_id,))]
+    assert Filing.objects.count() == 1
+
+
+# -- languages -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/review/", "/review/filings/", "case", "filing"])
+def test_the_pages_speak_chinese(panel_client, case, path):
+    path = {"case": f"/review/cases/{case.pk}/",
+            "filing": f"/review/filings/{case.filing_id}/"}.get(path, path)
+
+    english = panel_client.get(path, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = panel_client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "Office" in english or "Claims" in english or "Status" in english
+    assert "专利局" in chinese or "权利要求" in chinese or "状态" in chinese
+    assert "Panel</a>" in english and "审查小组</a>" in chinese
+
+
+def test_the_case_page_in_chinese_labels_statuses_and_strengths(panel_client, case):
+    html = panel_client.get(f"/review/cases/{case.pk}/",
+                            HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "新案件" in html or "新" in html  # the status
+    assert "强" in html  # a strong element match
+    assert "中文" in html  # a passage's language
+    assert "压电超声波自清洁陶瓷过滤膜" in html  # passages as they are, in their language
+
+
+def test_re_screening_from_the_pages_never_loses_the_panels_decisions(
+        panel_client, indexed, tmp_path, django_capture_on_commit_callbacks):
+    import json
+
+    from django.core.management import call_command
+
+    from defpub.celery import app
+    from review.models import ScreeningResult
+    from tests.review.test_screening import BEFORE, COPY, MEMBRANE_ZH, NOISE
+
+    for fields in NOISE:
+        indexed(at=BEFORE, **fields)
+    disclosure = indexed(at=BEFORE, **MEMBRANE_ZH)
+    path = tmp_path / "copy.jsonl"
+    path.write_text(json.dumps(COPY), encoding="utf-8")
+    call_command("import_filings", str(path), "--screen")
+    case = WatchCase.objects.get()
+    url = f"/review/cases/{case.pk}/"
+    panel_client.post(url + "status", {"status": "triaged"})
+    panel_client.post(url + "notes", {"notes": "same membrane as the Chinese disclosure"})
+    assert disclosure.number in panel_client.get(url).content.decode()
+
+    notes = "same membrane as the Chinese disclosure"
+    app.conf.task_always_eager = True  # the task runs here, as a worker would run it
+    try:
+        for expected in [("triaged", notes, ""), ("dismissed", notes, "prior own")]:
+            if expected[0] == "dismissed":
+                panel_client.post(url + "status", {"status": "dismissed", "reason": "prior own"})
+            screened = ScreeningResult.objects.get().screened_at
+            with django_capture_on_commit_callbacks(execute=True):
+                response = panel_client.post(f"/review/filings/{case.filing_id}/rescreen",
+                                             {"back": "case"})
+            assert response.status_code == 302 and response["Location"] == url
+            assert ScreeningResult.objects.get().screened_at > screened  # it did run
+            case.refresh_from_db()
+            assert (case.status, case.notes, case.dismissed_reason) == expected
+    finally:
+        app.conf.task_always_eager = False
+
+    assert WatchCase.objects.count() == 1 and ScreeningResult.objects.count() == 1
+    assert AuditEvent.objects.filter(action="watch.case_opened").count() == 1
+    assert disclosure.number in panel_client.get(url).content.decode()
