@@ -11,7 +11,7 @@ from review.access import panel_group
 from tests.defpub import test_public_browser
 from tests.defpub.test_public_browser import WATCH_CSP, open_page, violations
 from tests.factories import ClaimFactory, UserFactory
-from tests.review.test_panel_pages import screened_case
+from tests.review.conftest import screened_case
 
 pytestmark = [
     pytest.mark.slow,
