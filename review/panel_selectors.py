@@ -10,22 +10,12 @@ from django.db.models.functions import Concat, Upper
 from django.http import Http404
 from django.utils.translation import pgettext_lazy
 
-from review.cases import NEXT
+from review.cases import NEXT, STATUS_LABELS
 from review.models import Claim, Filing, ScreeningResult, WatchCase
 
 Status = WatchCase.Status
 MAX_ID = 2**63 - 1  # BigAutoField; a larger id is no row, not an overflow
 TOP_CANDIDATES = 3  # candidates shown beside a claim's elements
-# The model's labels are the stored English names; these are translated.
-STATUS_LABELS = {
-    Status.NEW: pgettext_lazy("case status", "new"),
-    Status.TRIAGED: pgettext_lazy("case status", "triaged"),
-    Status.UNDER_REVIEW: pgettext_lazy("case status", "under review"),
-    Status.REPORT_ISSUED: pgettext_lazy("case status", "report issued"),
-    Status.SUBMITTED: pgettext_lazy("case status", "submitted"),
-    Status.OUTCOME_RECORDED: pgettext_lazy("case status", "outcome recorded"),
-    Status.DISMISSED: pgettext_lazy("case status", "dismissed"),
-}
 STATUS_ORDER = list(STATUS_LABELS)
 
 

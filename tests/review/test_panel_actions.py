@@ -169,3 +169,11 @@ def test_re_screening_from_the_pages_never_loses_the_panels_decisions(
     assert WatchCase.objects.count() == 1 and ScreeningResult.objects.count() == 1
     assert AuditEvent.objects.filter(action="watch.case_opened").count() == 1
     assert disclosure.number in panel_client.get(url).content.decode()
+
+
+def test_a_refusal_is_explained_in_the_panelists_language(panel_client, case):
+    response = panel_client.post(f"/review/cases/{case.pk}/status", {"status": "submitted"},
+                                 HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.status_code == 409
+    assert "状态为“新案件”的案件不能变为“已提交专利局”。" in response.content.decode()
