@@ -3,6 +3,8 @@
 htmx requests to the actions get the section they change; plain form posts are redirected
 back to the page (or get it whole with the refusal, 409)."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -32,20 +34,20 @@ def _vary(response):
 @require_GET
 def dashboard(request):
     filters = CaseFilterForm(request.GET)
-    page = Paginator(panel.cases_for_dashboard(**filters.values()), PER_PAGE).get_page(
+    values = filters.values()
+    page = Paginator(panel.cases_for_dashboard(**values), PER_PAGE).get_page(
         request.GET.get("page"))
     rows = [(case, panel.best_candidate(case.filing), panel.status_label(case.status))
             for case in page]
     return render(request, "review/dashboard.html", {
         "filters": filters, "page": page, "rows": rows, "counts": panel.case_counts(),
         "offices": panel.case_offices(), "statuses": panel.STATUS_LABELS.items(),
-        "query": _query_without_page(request)})
+        "query": _query(values)})
 
 
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
+def _query(values: dict) -> str:
+    """The valid filters, for the page links (garbage in the address is not carried on)."""
+    return urlencode({name: value for name, value in values.items() if value})
 
 
 @panel_required
@@ -116,7 +118,7 @@ def filing_list(request):
                      PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "review/filings.html", {
         "filters": filters, "page": page, "offices": panel.filing_offices(),
-        "query": _query_without_page(request)})
+        "query": _query(values)})
 
 
 @panel_required
