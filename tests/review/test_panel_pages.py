@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from defpub.models import AuditEvent
-from defpub.models.organisations import Role
+from defpub.organisations.models import Role
 from review import urls as review_urls
 from review.models import WatchCase
 from tests.factories import (
