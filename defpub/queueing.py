@@ -11,7 +11,11 @@ def send(name: str, *args) -> None:
     name, so they need not import the task modules that import them (no import cycle)."""
     from defpub.celery import app
 
-    app.send_task(name, args=args)
+    task = app.tasks.get(name)  # registered: its routes, and eager mode when configured
+    if task is not None:
+        task.apply_async(args=args)
+    else:
+        app.send_task(name, args=args)
 
 
 def enqueue(task, *args) -> None:

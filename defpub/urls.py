@@ -35,7 +35,7 @@ urlpatterns = [
     path("", include("defpub.urls_public")),
     path("", include("defpub.urls_members")),
     path("", include("search.urls")),
-    path("review/", include("review.urls_feeds")),  # TEMPORARY (feeds): see review/urls.py
+    path("review/", include("review.urls")),
 ]
 
 handler400 = "defpub.views.bad_request"

@@ -52,6 +52,6 @@ def feed_upload(request):
             fmt=form.cleaned_data["fmt"], screen=form.cleaned_data["screen"], by=request.user,
             language=translation.get_language() or "en",
             extension=".jsonl" if form.cleaned_data["kind"] == "jsonl" else ".xml")
-        return redirect("feed", pk=created.pk)
+        return redirect("review:feed", pk=created.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "review/feed_upload.html", {"form": form}, status=status)

@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from defpub.audit.services import audit
 from defpub.models import AuditAction
+from defpub.queueing import enqueue
 from review.claims import parse_claims
 from review.importers import cnipa, epo, jsonl, uspto
 from review.importers.common import FilingData, earliest
@@ -226,3 +227,10 @@ def _first_version(data: FilingData) -> Filing | None:
     if earlier is None:
         return None
     return earlier.first_version or earlier
+
+
+def filing_screen_queue(*, filing: Filing) -> None:
+    """Queue the filing's (re-)screening on the `screening` queue, after the surrounding
+    transaction commits. Re-screening replaces candidates only: a case's status, reason and
+    notes are the panel's and stay (review.cases.case_open_for_screening)."""
+    transaction.on_commit(lambda: enqueue("review.screen_filing", filing.pk))
