@@ -10,11 +10,11 @@ from django.db.models import Q
 from defpub.audit.services import audit
 from defpub.models import AuditAction
 from defpub.queueing import enqueue
-from review.claims import parse_claims
 from review.importers import cnipa, epo, jsonl, uspto
 from review.importers.common import FilingData, earliest
 from review.importers.xmldocs import DocumentError, parse_document, split_documents
 from review.models import Claim, Filing
+from search.claims import parse_claims
 
 FORMATS = ("auto", "jsonl", "uspto", "epo", "cnipa")
 _XML_PARSERS = {

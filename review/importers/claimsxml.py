@@ -3,7 +3,7 @@
 import re
 from xml.etree.ElementTree import Element
 
-from review.claims import ClaimSource
+from search.claims import ClaimSource
 
 _INLINE_BREAKS = {"br"}
 

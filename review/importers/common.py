@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 
-from review.claims import ClaimSource
+from search.claims import ClaimSource
 
 BENEFIT_NAMES = {
     "provisional": "provisional",

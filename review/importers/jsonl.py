@@ -8,9 +8,9 @@
 import datetime
 import json
 
-from review.claims import ClaimSource, split_claims
 from review.importers.common import FilingData
 from review.importers.xmldocs import DocumentError
+from search.claims import ClaimSource, split_claims
 
 MAX_LINE_CHARS = 16 * 1024 * 1024
 

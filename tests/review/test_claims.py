@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from review.claims import ClaimSource, elements_of, parse_claims, split_claims
+from search.claims import ClaimSource, elements_of, parse_claims, split_claims
 
 
 def parsed(text: str) -> dict:
