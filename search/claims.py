@@ -130,16 +130,16 @@ def references_in(text: str) -> tuple[list[int], int | None, bool]:
     """The claim numbers a text refers to, the offset of the first reference, and whether it
     refers to "any preceding claim"."""
     folded = (text or "").translate(_DIGITS)
-    found: list[int] = []
+    found: dict[int, None] = {}  # ordered and deduplicated in linear time (pasted text)
     first = None
     for pattern in (_EN_REF, _ZH_REF):
         for match in pattern.finditer(folded):
             first = match.start() if first is None else min(first, match.start())
-            found.extend(n for n in _expand(match.group(1)) if n not in found)
+            found.update(dict.fromkeys(_expand(match.group(1))))
     preceding = _ALL_PRECEDING.search(folded)
     if preceding:
         first = preceding.start() if first is None else min(first, preceding.start())
-    return found, first, preceding is not None
+    return list(found), first, preceding is not None
 
 
 def _expand(listing: str) -> list[int]:
@@ -155,14 +155,15 @@ def _expand(listing: str) -> list[int]:
                 numbers.extend((low, high))
         else:
             numbers.extend(ends)
-    return [n for i, n in enumerate(numbers) if n not in numbers[:i]]
+    return list(dict.fromkeys(numbers))
 
 
 def _resolve(claim: ParsedClaim, *, xml_refs: list[int], known: set[int]) -> None:
     found, first, preceding = references_in(claim.text)
     refs = list(dict.fromkeys([*found, *xml_refs]))
     if preceding:
-        refs.extend(n for n in sorted(known) if n < claim.number and n not in refs)
+        seen = set(refs)
+        refs.extend(n for n in sorted(known) if n < claim.number and n not in seen)
     if not refs:
         return
     valid = []
