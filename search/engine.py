@@ -19,8 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from defpub.models import Publication
-from search import fusion, highlight, lexical
-from search.chunking import MAX_CHARS, split_long
+from search import fusion, highlight, lexical, pieces
 from search.embedding import english_model, get_embedder, model_dimension
 from search.text import detect_lang
 from search.translate import dictionary
@@ -143,13 +142,14 @@ def cutoff(before: date | datetime | None) -> datetime | None:
 
 
 def query_pieces(text: str) -> list[str]:
-    """A short query as is; long text (claims) cut at sentence ends into model-sized pieces."""
-    text = " ".join(text.split())
-    lang = detect_lang(text)
-    if len(text) <= MAX_CHARS[lang]:
-        return [text]
-    pieces = [text[a:b] for a, b in split_long(text, lang)]
-    return pieces[:MAX_PIECES]
+    """The texts search() searches: query_plan(text)'s pieces."""
+    return [piece.text for piece in query_plan(text).pieces]
+
+
+def query_plan(text: str) -> pieces.QueryPlan:
+    """Numbered claims by their independent claims' elements, each labelled; a short query
+    as is; other long text cut at sentence ends into model-sized pieces (search/pieces.py)."""
+    return pieces.plan(text, limit=MAX_PIECES)
 
 
 def search(text: str, *, before: date | datetime | None = None, ipc: str | None = None,

@@ -103,9 +103,11 @@ def _results(data: dict, *, saved: str | None = None) -> dict:
         return context
     for passage in (p for result in results[:PER_PAGE] for p in result.passages):
         passage.highlighted = MARKDOWN_MARKS.sub("", passage.highlighted)
-    pieces = engine.query_pieces(query) if query else []
+    plan = engine.query_plan(query) if query else None
+    pieces = plan.pieces if plan else []
     return {
         **context,
+        "claims_query": plan if plan and plan.as_claims else None,
         "results": [(result, explanation(result=result, pieces=pieces))
                     for result in results[:PER_PAGE]],
         "first": offset + 1,

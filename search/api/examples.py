@@ -28,6 +28,42 @@ RESULTS = OpenApiExample(
         "next": "https://defpub.example.org/api/v1/search?text=ultrasonic+filter&cursor=...",
     })
 
+CLAIM_RESULTS = OpenApiExample(
+    "Claims: each passage names the element it answers", response_only=True,
+    status_codes=["200"],
+    value={
+        "results": [{
+            "rank": 1, "number": "DP-2026-000001",
+            "title": {"en": "Graded-porosity heat pipe wick", "zh": "梯度孔隙热管吸液芯"},
+            "published_at": "2026-11-24T23:30:05Z", "organisation": "demo-lab",
+            "ipc": ["F28D 15/04"], "url": "https://defpub.example.org/p/DP-2026-000001",
+            "scores": {"fused": 3.9121, "dense": 0.9312, "lexical": 11.204},
+            "passages": [{
+                "field": "abstract", "ordinal": 0, "lang": "en", "start": 0, "end": 81,
+                "text": "A sintered copper wick whose porosity falls from the condenser to the "
+                        "evaporator.",
+                "highlighted": "A <mark>sintered</mark> copper <mark>wick</mark> whose "
+                               "<mark>porosity</mark> falls from the <mark>condenser</mark> "
+                               "to the <mark>evaporator</mark>.",
+                "scores": {"dense": 0.9312, "lexical": 11.204},
+                "query_piece": {
+                    "index": 1, "label": "claim 1, element 2",
+                    "text": "wherein the porosity of the wick decreases from the condenser "
+                            "to the evaporator.",
+                    "claim": 1, "elements": [2]},
+            }, {
+                "field": "title", "ordinal": 0, "lang": "zh", "start": 0, "end": 9,
+                "text": "梯度孔隙热管吸液芯", "highlighted": "梯度孔隙<mark>热管</mark>吸液芯",
+                "scores": {"dense": 0.8907, "lexical": 2.113},
+                "query_piece": {
+                    "index": 0, "label": "claim 1, element 1",
+                    "text": "A heat pipe comprising a sealed tube and a sintered wick,",
+                    "claim": 1, "elements": [1]},
+            }],
+        }],
+        "next_cursor": None, "next": None,
+    })
+
 INVALID = OpenApiExample(
     "Invalid parameters", response_only=True, status_codes=["400"],
     value={"type": "about:blank", "title": "Bad Request", "status": 400,

@@ -121,6 +121,21 @@ class ScoresSerializer(serializers.Serializer):
         allow_null=True, help_text="Okapi BM25 score, 0 up (compare within one answer).")
 
 
+class QueryPieceSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="Which piece of the query, from 0.")
+    label = serializers.CharField(
+        allow_null=True, help_text="For claims, the element the passage answers, in the "
+                                   "claims' language: “claim 1, element 2”, “权利要求1，要素2”; "
+                                   "null when the query was not claims.")
+    text = serializers.CharField(help_text="The piece of the query as searched.")
+    claim = serializers.IntegerField(allow_null=True, help_text="The claim's number, or null.")
+    elements = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="The element numbers within the claim, from 1 (two or more when a long "
+                  "first claim's neighbouring elements were searched together); [] when the "
+                  "query was not claims.")
+
+
 class PassageSerializer(serializers.Serializer):
     field = serializers.CharField(help_text="title, abstract, feature or description.")
     ordinal = serializers.IntegerField(help_text="Which feature or paragraph, from 0.")
@@ -131,6 +146,11 @@ class PassageSerializer(serializers.Serializer):
     highlighted = serializers.CharField(
         help_text="The passage as HTML-escaped text with matches in <mark>…</mark>.")
     scores = ScoresSerializer()
+    query_piece = QueryPieceSerializer(
+        required=False,
+        help_text="The piece of the query this passage answers best (search only). Numbered "
+                  "claims are searched element by element, so for claims it names the "
+                  "element.")
 
 
 class TitleSerializer(serializers.Serializer):

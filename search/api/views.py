@@ -25,6 +25,7 @@ from search import engine
 from search.api import examples
 from search.api import serializers as s
 from search.api.citations import CITATION_RENDERERS, entry
+from search.pieces import Piece
 from search.selectors import publication_exists, publications_by_number
 
 CURSOR_SALT = "defpub.api.cursor"
@@ -67,7 +68,8 @@ class ApiView(MachineView):
         response["Content-Disposition"] = f'attachment; filename="{name}.{suffix}"'
         return response
 
-    def page(self, request, query: dict, results, offset: int, *, page_url: bool) -> Response:
+    def page(self, request, query: dict, results, offset: int, *, page_url: bool,
+             pieces: list[Piece] | None = None) -> Response:
         limit = query["limit"]
         more = len(results) > limit and offset + limit < MAX_OFFSET
         results = results[:limit]
@@ -86,7 +88,7 @@ class ApiView(MachineView):
             params["cursor"] = next_cursor
             next_url = request.build_absolute_uri(request.path) + "?" + params.urlencode()
         body = {
-            "results": [result_json(r, offset + i, request)
+            "results": [result_json(r, offset + i, request, pieces=pieces)
                         for i, r in enumerate(results, start=1)],
             "next_cursor": next_cursor,
             "next": next_url,
@@ -137,8 +139,13 @@ class SearchView(ApiView):
         operation_id="search_post", request=s.SearchQuerySerializer, parameters=[FORMAT],
         responses={(200, "application/json"): s.SearchResponseSerializer, **CITATION_CONTENT,
                    **BAD_CURSOR, **ERRORS, **BAD_BODY},
-        examples=[examples.CLAIMS, examples.RESULTS],
+        examples=[examples.CLAIMS, examples.CLAIM_RESULTS, examples.RESULTS],
         summary="Search prior art with long text (claims)",
+        description="Like GET, for text of any length. Numbered claims (“1. A device … 2. "
+                    "The device of claim 1 …”, “1.一种…”) are searched element by element: "
+                    "the preamble and limitations of the independent claims, and each "
+                    "passage's `query_piece.label` names the element it answers (“claim 1, "
+                    "element 2”).",
     )
     def post(self, request):
         if not isinstance(request.data, dict):
@@ -150,7 +157,8 @@ class SearchView(ApiView):
         offset = cursor_offset(query)
         results = engine.search(query["text"], **engine_filters(query),
                                 limit=query["limit"] + 1, offset=offset)
-        return self.page(request, query, results, offset, page_url=page_url)
+        return self.page(request, query, results, offset, page_url=page_url,
+                         pieces=engine.query_plan(query["text"]).pieces)
 
 
 class PublicationView(ApiView):
@@ -229,7 +237,10 @@ def cursor_offset(query: dict) -> int:
     return min(int(payload["o"]), MAX_OFFSET)
 
 
-def result_json(result: engine.Result, rank: int, request) -> dict:
+def result_json(result: engine.Result, rank: int, request, *,
+                pieces: list[Piece] | None = None) -> dict:
+    """One result; with the query's pieces, each passage names the piece (for claims, the
+    element) it answers."""
     return {
         "rank": rank,
         "number": result.number,
@@ -242,7 +253,14 @@ def result_json(result: engine.Result, rank: int, request) -> dict:
         "passages": [
             {"field": p.field, "ordinal": p.ordinal, "lang": p.lang, "start": p.start,
              "end": p.end, "text": p.text, "highlighted": p.highlighted,
-             "scores": {"dense": p.dense, "lexical": p.lexical}}
+             "scores": {"dense": p.dense, "lexical": p.lexical},
+             **({"query_piece": piece_json(pieces, p.piece)} if pieces else {})}
             for p in result.passages
         ],
     }
+
+
+def piece_json(pieces: list[Piece], index: int) -> dict:
+    piece = pieces[index] if 0 <= index < len(pieces) else Piece("")
+    return {"index": index, "label": piece.label or None, "text": piece.text,
+            "claim": piece.claim, "elements": list(piece.elements)}
