@@ -3,8 +3,8 @@
 Numbered claims ("1. A device comprising … 2. The device of claim 1, wherein …", "1.一种…",
 "1、一种…") are parsed by the claims parser (search/claims.py, the one review uses) and
 searched element by element: the preamble and each limitation of the independent claims,
-each piece labelled "claim 1, element 2". Dependent claims narrow an independent one; prior
-art against the independent claims is what an examiner needs first, so they are left out.
+each piece labelled "claim 1, element 2". Prior art against the independent claims is what
+an examiner needs first; dependent claims' limitations are added only while there is room.
 Any other text is searched as before: a short query as is, long text cut at sentence ends
 into model-sized pieces.
 """
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from search.chunking import MAX_CHARS, split_long
-from search.claims import ClaimSource, parse_claims
+from search.claims import ClaimSource, parse_claims, references_in
 from search.text import detect_lang
 
 MAX_PASTED_CLAIMS = 100  # claims parsed from one query; longer sets are cut there
@@ -67,21 +67,23 @@ class QueryPlan:
 
 def plan(text: str, *, limit: int) -> QueryPlan:
     """The pieces of a query, at most `limit`: numbered claims by the elements of their
-    independent claims (all of the first, then each further claim that fits whole), any
-    other text as before (sentence_pieces)."""
-    claims = _independent_claims(text or "")
-    if not claims:
+    independent claims (all of the first, then each further claim that fits whole), then of
+    the dependent claims that fit whole; any other text as before (sentence_pieces)."""
+    independent, dependent = _searchable_claims(text or "")
+    if not independent:
         return QueryPlan(pieces=sentence_pieces(text or "", limit=limit), limit=limit)
-    first_number, first = claims[0]
+    first_number, first = independent[0]
     pieces = _grouped(first_number, first, limit=limit)
     searched, skipped = [first_number], []
-    for number, elements in claims[1:]:
-        if len(pieces) + len(elements) <= limit:
-            pieces += [Piece(text, number, (element,), lang) for element, text, lang in elements]
-            searched.append(number)
-        else:
-            skipped.append(number)
-    return QueryPlan(pieces=pieces, claims=searched, skipped=skipped, limit=limit)
+    for is_independent, claims in ((True, independent[1:]), (False, dependent)):
+        for number, elements in claims:
+            if len(pieces) + len(elements) <= limit:
+                pieces += [Piece(text, number, (element,), lang)
+                           for element, text, lang in elements]
+                searched.append(number)
+            elif is_independent:
+                skipped.append(number)
+    return QueryPlan(pieces=pieces, claims=sorted(searched), skipped=skipped, limit=limit)
 
 
 def sentence_pieces(text: str, *, limit: int) -> list[Piece]:
@@ -115,22 +117,28 @@ def split_pasted_claims(text: str) -> list[ClaimSource]:
     return sources
 
 
-def _independent_claims(text: str) -> list[tuple[int, list[tuple[int, str, str]]]]:
-    """Each independent claim that has something to search: its number and its elements as
-    (element number, text cut to the model's size, language)."""
-    found = []
+Searchable = list[tuple[int, list[tuple[int, str, str]]]]
+
+
+def _searchable_claims(text: str) -> tuple[Searchable, Searchable]:
+    """The independent and the dependent claims that have something to search: each claim's
+    number and its elements as (element number, text cut to the model's size, language). A
+    dependent claim's element that only names its parent ("The device of claim 1,") is left
+    out."""
+    independent, dependent = [], []
     for claim in parse_claims(split_pasted_claims(text)):
-        if not claim.independent:
-            continue
         lang = detect_lang(claim.text)
         elements = []
         for number, element in enumerate(claim.elements, start=1):
             words = " ".join(element.text.split())
-            if _WORDS.search(words) and not _CUE_ONLY.match(words):
-                elements.append((number, words[:MAX_CHARS[detect_lang(words)]], lang))
+            if not _WORDS.search(words) or _CUE_ONLY.match(words):
+                continue
+            if not claim.independent and len(claim.elements) > 1 and references_in(words)[0]:
+                continue
+            elements.append((number, words[:MAX_CHARS[detect_lang(words)]], lang))
         if elements:
-            found.append((claim.number, elements))
-    return found
+            (independent if claim.independent else dependent).append((claim.number, elements))
+    return independent, dependent
 
 
 def _grouped(number: int, elements: list[tuple[int, str, str]], *, limit: int) -> list[Piece]:

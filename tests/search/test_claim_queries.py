@@ -57,9 +57,11 @@ def test_english_claims_are_searched_by_the_independent_claims_elements():
          "a piezoelectric transducer bonded to the housing of the membrane."),
         ("claim 3, element 1",
          "A method of cleaning a filter, comprising backwashing the membrane with pulsed water."),
+        # a dependent claim while there is room, without "The filter unit of claim 1,"
+        ("claim 2, element 2", "wherein the transducer is driven at 40 kHz."),
     ]
-    assert plan.as_claims and plan.claims == [1, 3] and plan.skipped == []
-    assert plan.element_count == 4
+    assert plan.as_claims and plan.claims == [1, 2, 3] and plan.skipped == []
+    assert plan.element_count == 5
     assert engine.query_pieces(ENGLISH) == [text for _, text in labels(ENGLISH)]
 
 
@@ -70,15 +72,17 @@ def test_chinese_claims_with_either_numbering_and_full_width_digits_are_labelled
         ("权利要求3，要素1", "一种清洁方法，包括："),
         ("权利要求3，要素2", "发出超声脉冲；"),
         ("权利要求3，要素3", "反冲洗所述膜。"),
+        ("权利要求2，要素2", "其特征在于，所述膜被反冲洗。"),
     ]
     # "其特征在于：" alone is the cue the parser split on, not something to search for
     assert labels(FULL_WIDTH) == [
         ("权利要求1，要素1", "一种热管，包括密封管和烧结吸液芯，"),
         ("权利要求1，要素3", "吸液芯的孔隙率逐渐降低。"),
+        ("权利要求2，要素2", "其中吸液芯是铜。"),
     ]
 
 
-def test_over_the_limit_the_first_claim_is_kept_whole_then_the_claims_that_fit():
+def test_over_the_limit_the_first_claim_is_kept_whole_then_the_claims_that_fit_whole():
     long_first = "1. A machine comprising: " + "; ".join(
         f"a part number {n}" for n in range(1, 11)) + ".\n2. A tool comprising a blade."
     three = ("1. A cup comprising: a body; a handle; and a lid.\n"
@@ -100,8 +104,8 @@ def test_over_the_limit_the_first_claim_is_kept_whole_then_the_claims_that_fit()
     assert [p.label for p in fitted.pieces] == [
         "claim 1, element 1", "claim 1, element 2", "claim 1, element 3",
         "claim 1, element 4", "claim 5, element 1", "claim 5, element 2",
-        "claim 5, element 3"]
-    assert fitted.claims == [1, 5] and fitted.skipped == [9]
+        "claim 5, element 3", "claim 6, element 2"]
+    assert fitted.claims == [1, 5, 6] and fitted.skipped == [9]
 
 
 @pytest.mark.parametrize("text", [
@@ -138,8 +142,8 @@ def test_each_passage_is_labelled_with_the_element_it_answers_on_the_web(client,
     assert by_text[FILTER["features"][1]] == 2  # "a piezoelectric transducer bonded …"
     html = page.content.decode()
     assert numbers(html)[0] == publication.number
-    assert "Searched as claims: 3 elements of claim 1." in html
-    assert "dependent claims are left out" in html
+    assert "Searched as claims: 4 elements of claims 1, 2." in html
+    assert "dependent claims only while there is room" in html
     why = html.split('<details class="why">', 1)[1].split("</details>", 1)[0]
     assert ("Claim 1, element 2: <q>a ceramic membrane whose pores are cleared by ultrasonic "
             "pulses; and</q>") in why
@@ -147,7 +151,7 @@ def test_each_passage_is_labelled_with_the_element_it_answers_on_the_web(client,
             "membrane.</q>") in why
     assert "Query piece" not in why
     html = chinese.content.decode()
-    assert "按权利要求检索：权利要求1的 3 个要素。" in html
+    assert "按权利要求检索：权利要求1、2的 4 个要素。" in html
     assert "权利要求1，要素3: <q>a piezoelectric transducer" in html
 
 
@@ -158,7 +162,7 @@ def test_claims_in_chinese_name_their_elements_and_plain_queries_keep_query_piec
     chinese = client.get("/search", {"q": CHINESE}).content.decode()
     plain = client.get("/search", {"q": "ultrasonic cleaning of a ceramic membrane"})
 
-    assert "Searched as claims: 5 elements of claims 1, 3." in chinese
+    assert "Searched as claims: 6 elements of claims 1, 2, 3." in chinese
     assert re.search(r"Claim [13], element \d: <q>", chinese)
     html = plain.content.decode()
     assert "Searched as claims" not in html
