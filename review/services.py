@@ -229,8 +229,12 @@ def _first_version(data: FilingData) -> Filing | None:
     return earlier.first_version or earlier
 
 
-def filing_screen_queue(*, filing: Filing) -> None:
+def filing_screen_queue(*, filing: Filing, by=None) -> None:
     """Queue the filing's (re-)screening on the `screening` queue, after the surrounding
-    transaction commits. Re-screening replaces candidates only: a case's status, reason and
-    notes are the panel's and stay (review.cases.case_open_for_screening)."""
-    transaction.on_commit(lambda: enqueue("review.screen_filing", filing.pk))
+    transaction commits, and record who asked. Re-screening replaces candidates only: a
+    case's status, reason and notes are the panel's and stay
+    (review.cases.case_open_for_screening)."""
+    with transaction.atomic():
+        audit(actor=by, action=AuditAction.FILING_SCREEN_QUEUED, target=filing,
+              filing=filing.label)
+        transaction.on_commit(lambda: enqueue("review.screen_filing", filing.pk))

@@ -144,7 +144,7 @@ def filing_open_case(request, pk: int):
 @require_POST
 def filing_rescreen(request, pk: int):
     filing = panel.filing_for_panel(pk=pk)
-    filing_screen_queue(filing=filing)
+    filing_screen_queue(filing=filing, by=request.user)
     if _htmx(request):
         return _vary(render(request, "review/_rescreen.html", {
             "filing": filing, "queued": True, "back": request.POST.get("back", "")[:10]}))

@@ -31,6 +31,7 @@ class AuditAction(models.TextChoices):
     PUBLICATION_PDF = "publication.pdf"
     # review: the panel's records (the names live here so that every action is in one list)
     FILING_IMPORT = "filing.import"
+    FILING_SCREEN_QUEUED = "filing.screen_queued"  # a panelist asked for a re-screening
     WATCH_CASE_OPENED = "watch.case_opened"
     WATCH_CASE_STATUS = "watch.case_status"
     WATCH_CASE_NOTE = "watch.case_note"

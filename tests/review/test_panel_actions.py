@@ -130,6 +130,8 @@ def test_re_screen_is_queued_after_commit(panel_client, case, django_capture_on_
     assert [(task, args) for task, args in sent] == [("review.screen_filing",
                                                            (case.filing_id,))]
     assert Filing.objects.count() == 1
+    event = AuditEvent.objects.get(action="filing.screen_queued")
+    assert (event.actor, event.target_id) == (response.wsgi_request.user, str(case.filing_id))
 
 
 def test_re_screening_from_the_pages_never_loses_the_panels_decisions(
