@@ -12,6 +12,9 @@ def send(name: str, *args) -> None:
     from defpub.celery import app
 
     task = app.tasks.get(name)  # registered: its routes, and eager mode when configured
+    if task is None:
+        app.loader.import_default_modules()  # the apps' tasks modules (Celery's autodiscovery)
+        task = app.tasks.get(name)
     if task is not None:
         task.apply_async(args=args)
     else:
