@@ -29,7 +29,7 @@ from defpub.models import (
 )
 from defpub.organisations.models import Role
 from defpub.publications.models import DocumentKind
-from review.models import Claim, Filing, ScreeningResult, WatchCase
+from review.models import Claim, Feed, FeedFiling, Filing, ScreeningResult, WatchCase
 from search.models import CorpusStat, IndexState, Passage, PassageVector, SavedQuery, TermStat
 
 
@@ -378,3 +378,23 @@ class WatchCaseFactory(factory.django.DjangoModelFactory):
 
     filing = factory.SubFactory(FilingFactory)
     opened_by = "panel"
+
+
+class FeedFactory(factory.django.DjangoModelFactory):
+    """A weekly file as the feed scan or the upload page records it (review/feeds.py)."""
+
+    class Meta:
+        model = Feed
+
+    source = Feed.Source.DROP
+    file_name = factory.Sequence(lambda n: f"ipa26{n:04d}.xml")
+    path = factory.LazyAttribute(lambda feed: f"processed/{feed.file_name}")
+    fmt = "uspto"
+
+
+class FeedFilingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FeedFiling
+
+    feed = factory.SubFactory(FeedFactory)
+    filing = factory.SubFactory(FilingFactory)
