@@ -37,9 +37,10 @@ import django  # noqa: E402
 
 django.setup()
 
+import numpy as np  # noqa: E402
 import time_machine  # noqa: E402
 from django.db import connection  # noqa: E402
-from search_mixed import load_cache, patents, use_cache  # noqa: E402
+from search_mixed import cache_path, load_cache, patents, use_cache  # noqa: E402
 from search_quality import reset_database  # noqa: E402
 
 from defpub.models import Disclosure, Organisation  # noqa: E402
@@ -54,6 +55,7 @@ from search.embedding import get_embedder  # noqa: E402
 connection.settings_dict["USER"] = "postgres"
 
 MAX_ELEMENTS = 6
+KEPT = 20  # candidates kept per application for the analysis
 MAX_FALSE_ALARMS = 0.10
 PUBLISHED_AT = datetime(2025, 1, 1, tzinfo=UTC)
 EARLIEST = date(2026, 1, 1)
@@ -110,8 +112,9 @@ def application(key: str, abstract: str) -> Filing:
 def candidates_of(filing: Filing, keys: dict[str, str]) -> list[dict]:
     """The claim's candidates with their raw element scores (thresholds applied later)."""
     claim = filing.claims.get()
-    result = screen_claim(claim, before=filing.earliest_date, limit=10)
+    result = screen_claim(claim, before=filing.earliest_date, limit=KEPT)
     return [{"key": keys.get(row["publication"]), "score": row["score"],
+             "claim_score": row["claim_score"],
              "elements": [e["score"] for e in row["elements"]]} for row in result.candidates]
 
 
@@ -173,6 +176,9 @@ def split_apps(split: str, seed: int) -> list[dict]:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--background", type=int, default=400)
+    parser.add_argument("--train", action="store_true",
+                        help="also screen the train split's applications (their twins are "
+                             "the background; a control is simulated by leaving it out)")
     parser.add_argument("--analyse", action="store_true",
                         help="choose the thresholds again from the last run's candidates")
     parser.add_argument("--throughput", type=int, default=0,
@@ -182,7 +188,6 @@ def main() -> int:
     if args.analyse:
         print(json.dumps(analysed(json.loads(dump.read_text())), indent=2))
         return 0
-    use_cache(load_cache())
     reset_database()
     reset_review()
     apps = {split: split_apps(split, 20261206) for split in ("dev", "test")}
@@ -190,8 +195,14 @@ def main() -> int:
     published = [(a["key"], a["abstract"]["zh"]) for split in apps.values()
                  for a in split if a["copy"]]
     published += [(f"train-{i}", p.abstract["zh"]) for i, p in enumerate(background)]
+    if args.train:
+        apps["train"] = [{"key": f"train-{i}", "abstract": p.abstract, "copy": True}
+                         for i, p in enumerate(background) if elements_of(p.abstract["en"])]
     print(f"publishing {len(published)} Chinese abstracts", file=sys.stderr)
+    cache = load_cache()
+    use_cache(cache)
     keys = publish(published)
+    np.savez(cache_path(), **cache)
     started = time.perf_counter()
     screened = 0
     for split_list in apps.values():

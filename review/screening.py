@@ -10,12 +10,14 @@ case (review/cases.py). Publications after the cut-off that declare an earlier s
 are listed apart: the ledger does not prove that date.
 """
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from defpub.models import Publication
 from review.models import Claim, Filing, ScreeningResult
@@ -27,6 +29,7 @@ from search.text import detect_lang
 
 EXCERPT = 300  # characters of a passage kept in a candidate
 WHOLE_PIECES = 2  # pieces of the whole claim searched besides its elements
+POLL_SECONDS = 1.0  # how often a Celery run looks at its tasks and the database
 
 
 @dataclass
@@ -74,6 +77,7 @@ def screen_claim(claim: Claim, *, before: date | None, limit: int | None = None)
     for entry in ranked:
         publication = publications[entry.publication_id]
         row = _candidate(publication, entry.score, evidence[:n_elements], owners)
+        row["claim_score"] = _whole_score(publication.pk, evidence[n_elements:], owners)
         if limit_at is None or publication.published_at < limit_at:
             proper.append(row)
         else:  # admitted only by its declared source date
@@ -115,6 +119,15 @@ def _candidate(publication, score: float, element_evidence: list[dict[int, float
     return {"publication": publication.number, "publication_id": publication.pk,
             "published_at": publication.published_at.isoformat(), "score": round(score, 4),
             "coverage": sum(e["discloses"] for e in elements), "elements": elements}
+
+
+def _whole_score(publication_id: int, whole: list[dict[int, float]],
+                 owners: dict[int, int]) -> float | None:
+    """The publication's best passage score for each piece of the whole claim, averaged
+    (None for a claim of one element, which is searched whole)."""
+    best = [max((s for pid, s in scores.items() if owners[pid] == publication_id),
+                default=min(scores.values(), default=0.0)) for scores in whole]
+    return round(sum(best) / len(best), 4) if best else None
 
 
 def _attach_passages(rows: list[dict], claim: Claim) -> None:
@@ -207,23 +220,39 @@ def _count(run: ScreeningRun, outcome: dict) -> None:
 
 
 def _through_celery(filing_ids, run, progress, timeout) -> ScreeningRun:
-    import time
-
+    """Queue one task per filing and wait; progress counts the filings whose results the
+    workers have saved since (from the database), and those with nothing to screen."""
     from defpub.celery import app
 
+    started = timezone.now()
     # By name (review.tasks imports this module): routed to the `screening` queue.
     pending = {app.send_task("review.screen_filing", args=[pk]): pk for pk in filing_ids}
     deadline = time.monotonic() + timeout
+    nothing_to_screen, shown = 0, -1
     while pending and time.monotonic() < deadline:
+        _pause()
         for result in [r for r in pending if r.ready()]:
             pk = pending.pop(result)
             if result.successful():
-                _count(run, result.get())
+                outcome = result.get()
+                _count(run, outcome)
+                nothing_to_screen += not outcome["claims"]
             else:
                 run.failed.append(f"filing {pk}: {result.result!r}")
-            if progress:
-                progress(len(filing_ids) - len(pending), len(filing_ids))
-        time.sleep(0.2)
+        done = screened_since(filing_ids, started) + nothing_to_screen
+        if progress and (done != shown or not pending):
+            shown = done
+            progress(len(filing_ids) if not pending else done, len(filing_ids))
     run.failed += [f"filing {pk}: not screened within {timeout:.0f} s"
                    for pk in pending.values()]
     return run
+
+
+def _pause() -> None:
+    time.sleep(POLL_SECONDS)
+
+
+def screened_since(filing_ids: list[int], started) -> int:
+    """How many of the filings have screening results saved since `started`."""
+    return (ScreeningResult.objects.filter(filing_id__in=filing_ids, screened_at__gte=started)
+            .values("filing_id").distinct().count())

@@ -177,3 +177,47 @@ def test_a_claims_elements_are_embedded_in_one_model_call(corpus, tmp_path, monk
     monkeypatch.setattr(embedder, "embed", counted)
     _import(tmp_path, COPY)
     assert calls == [5]  # one call: four elements and the claim whole
+
+
+def test_celery_progress_is_read_from_the_database(corpus, tmp_path, capsys, monkeypatch):
+    """`screen_filings --celery` counts what the workers have saved, before the result
+    backend reports a single task done (a stand-in broker: each poll, the "worker" screens
+    the next filing; the backend reports them all at the end)."""
+    from defpub.celery import app
+    from review import screening
+    from review.tasks import screen_filing_task
+
+    _import(tmp_path, COPY, CONTROL, screen=False)
+    queued, saved, reported = [], [], {}
+
+    class Pending:
+        def __init__(self, pk):
+            self.pk = pk
+            queued.append(pk)
+
+        def ready(self):
+            return self.pk in reported
+
+        def successful(self):
+            return True
+
+        def get(self):
+            return reported[self.pk]
+
+    def worker_step():
+        if len(saved) < len(queued):
+            pk = queued[len(saved)]
+            saved.append((pk, screen_filing_task(pk)))
+        else:
+            reported.update(saved)
+
+    monkeypatch.setattr(app, "send_task", lambda name, args: Pending(*args))
+    monkeypatch.setattr(screening, "_pause", worker_step)
+    capsys.readouterr()
+
+    call_command("screen_filings", "--all", "--celery")
+
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in err] == ["screened 1/2", "screened 2/2"]
+    assert "an hour" in err[0] and "min left" in err[0]
+    assert WatchCase.objects.count() == 1
