@@ -19,12 +19,19 @@ from defpub.models import Publication
 from search import fusion, highlight, lexical
 from search.chunking import MAX_CHARS, split_long
 from search.embedding import english_model, get_embedder
-from search.retrieval import CANDIDATES, Filters, Row, nearest_each, tune_ann
+from search.retrieval import (
+    Filters,
+    Lexical,
+    Row,
+    bm25,
+    nearest_each,
+    translated_piece,
+    tune_ann,
+)
 from search.retrieval import nearest as _nearest
 from search.retrieval import similarities as _similarities
 from search.retrieval import tune_ann as _tune_ann  # noqa: F401 (tests, benches)
 from search.text import detect_lang
-from search.translate import dictionary
 
 ENGLISH_SHARE = 0.8  # the English model's share of an English passage's dense score (dev)
 # BM25's share of a passage's score, by (query language, passage language): BM25 of the
@@ -94,16 +101,6 @@ class Result:
     source_date: str = ""  # YYYY-MM-DD
 
 
-@dataclass(frozen=True)
-class Lexical:
-    """One BM25 list of a query piece: the text searched, in `lang`, and what it found."""
-
-    text: str
-    lang: str
-    rows: list[tuple[int, int, float]]  # (passage id, publication id, BM25 score), best first
-    statistics: lexical.Statistics  # the text's terms and their statistics
-
-
 def cutoff(before: date | datetime | None) -> datetime | None:
     """A priority date means: published strictly before that day began, in UTC."""
     if before is None or isinstance(before, datetime):
@@ -156,7 +153,7 @@ def score_pieces(pieces: list[str], filters: Filters) -> tuple[
             strict=True)) if english and "en" in langs else {}
         for i, (piece, vector) in enumerate(zip(pieces, vectors, strict=True)):
             query_lang = detect_lang(piece)
-            translated, other = _translated(piece, query_lang)
+            translated, other = translated_piece(piece, query_lang)
             shown_terms.append(translated)
             bm25 = {query_lang: _lexical(piece, query_lang, filters, hits),
                     other: _lexical(translated, other, filters, hits)}
@@ -187,8 +184,24 @@ def _english_vectors(pieces: list[str]) -> dict[int, object]:
     wanted = [i for i, piece in enumerate(pieces) if detect_lang(piece) == "en"]
     if not model or not wanted:
         return {}
-    rows = get_embedder(model).embed([pieces[i] for i in wanted], role="query")
-    return dict(zip(wanted, rows, strict=True))
+    embedder, vectors = get_embedder(model), {}
+    for group in _length_groups(wanted, pieces):
+        rows = embedder.embed([pieces[i] for i in group], role="query")
+        vectors |= dict(zip(group, rows, strict=True))
+    return vectors
+
+
+def _length_groups(wanted: list[int], pieces: list[str]) -> list[list[int]]:
+    """The pieces in groups whose longest is at most twice their shortest: the English
+    model pads a batch to its longest text, so a claim's short elements beside its whole
+    text would cost as much as that many whole texts (e5's engine does not pad)."""
+    groups: list[list[int]] = []
+    for i in sorted(wanted, key=lambda i: len(pieces[i])):
+        if groups and len(pieces[i]) <= 2 * max(1, len(pieces[groups[-1][0]])):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
 
 
 @dataclass(frozen=True)
@@ -333,27 +346,11 @@ def _standardised(values: dict[int, float],
 
 def _lexical(text: str, lang: str, filters: Filters, hits: dict[int, PassageHit]) -> Lexical:
     """The passages in `lang` for the text's terms, best first (search/lexical.py)."""
-    where, params = filters.sql("p")
-    statistics = lexical.query_terms(text, lang)
-    rows = lexical.ranked(text, lang, where=where, params=params, limit=CANDIDATES,
-                          statistics=statistics)
-    for passage_id, _, passage_lang, score in rows:
-        hit = hits.setdefault(passage_id, _placeholder(passage_id, passage_lang))
-        hit.lexical = max(hit.lexical or 0.0, float(score))
-    return Lexical(text, lang, [(passage_id, publication_id, float(score))
-                                for passage_id, publication_id, _, score in rows], statistics)
-
-
-def _ranking(rows: list[tuple[int, int, float]]) -> list[tuple[int, int]]:
-    return [(passage_id, publication_id) for passage_id, publication_id, _ in rows]
-
-
-def _translated(piece: str, query_lang: str) -> tuple[str, str]:
-    """The piece's dictionary translation and the language it is in."""
-    words = dictionary()
-    if query_lang == "zh":
-        return " ".join(words.chinese_to_english(piece)), "en"
-    return " ".join(words.english_to_chinese(piece)), "zh"
+    found = bm25(text, lang, filters)
+    for passage_id, _, score in found.rows:
+        hit = hits.setdefault(passage_id, _placeholder(passage_id, lang))
+        hit.lexical = max(hit.lexical or 0.0, score)
+    return found
 
 
 def _placeholder(passage_id: int, lang: str) -> PassageHit:

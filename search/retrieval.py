@@ -1,6 +1,7 @@
 """Candidate passages from the index, for the engine (search/engine.py) to score: each
 dense model's nearest passages and the cosines of given passages, by SQL with the query's
-filters. A query cut into pieces (pasted claims, a claim's elements) is answered in one
+filters, and BM25's (search/lexical.py) of a piece or of its dictionary translation. A
+query cut into pieces (pasted claims, a claim's elements) is answered in one
 statement per model and language for all its pieces (nearest_each, similarities_each)."""
 
 from dataclasses import dataclass
@@ -9,7 +10,9 @@ from datetime import datetime
 from django.conf import settings
 from django.db import connection
 
+from search import lexical
 from search.embedding import model_dimension
+from search.translate import dictionary
 
 CANDIDATES = 100  # passages per retriever and query piece
 
@@ -43,6 +46,34 @@ class Filters:
             clauses.append(f"{alias}.lang = %s")
             params.append(self.lang)
         return "".join(f" AND {clause}" for clause in clauses), params
+
+
+@dataclass(frozen=True)
+class Lexical:
+    """One BM25 list of a query piece: the text searched, in `lang`, and what it found."""
+
+    text: str
+    lang: str
+    rows: list[tuple[int, int, float]]  # (passage id, publication id, BM25 score), best first
+    statistics: lexical.Statistics  # the text's terms and their statistics
+
+
+def bm25(text: str, lang: str, filters: Filters) -> Lexical:
+    """The passages in `lang` for the text's terms, best first (search/lexical.py)."""
+    where, params = filters.sql("p")
+    statistics = lexical.query_terms(text, lang)
+    rows = lexical.ranked(text, lang, where=where, params=params, limit=CANDIDATES,
+                          statistics=statistics)
+    return Lexical(text, lang, [(passage_id, publication_id, float(score))
+                                for passage_id, publication_id, _, score in rows], statistics)
+
+
+def translated_piece(piece: str, query_lang: str) -> tuple[str, str]:
+    """The piece's dictionary translation and the language it is in."""
+    words = dictionary()
+    if query_lang == "zh":
+        return " ".join(words.chinese_to_english(piece)), "en"
+    return " ".join(words.english_to_chinese(piece)), "zh"
 
 
 Row = tuple[int, int, str, float]  # passage id, publication id, language, cosine similarity
