@@ -4,10 +4,12 @@ For each independent claim, each element and the claim whole are searched in one
 call (one model call per claim: search.engine.score_pieces), in both languages, with a
 strict cut-off at the filing's earliest effective date. A candidate publication carries,
 for every element, its best passage and that passage's score; its coverage is how many
-elements score at least WATCH_ELEMENT_THRESHOLD. A claim is a suspected copy when one
-publication covers at least WATCH_COPY_SHARE of its elements; the filing then gets a watch
-case (review/cases.py). Publications after the cut-off that declare an earlier source date
-are listed apart: the ledger does not prove that date.
+elements score at least WATCH_ELEMENT_THRESHOLD, and its claim score is its best passages'
+mean score for the whole claim. A claim is a suspected copy when one publication covers at
+least WATCH_COPY_SHARE of its elements and its claim score leads every other's by
+WATCH_LEAD (mark_suspects); the filing then gets a watch case (review/cases.py).
+Publications after the cut-off that declare an earlier source date are listed apart: the
+ledger does not prove that date.
 """
 
 import time
@@ -29,6 +31,7 @@ from search.text import detect_lang
 
 EXCERPT = 300  # characters of a passage kept in a candidate
 WHOLE_PIECES = 2  # pieces of the whole claim searched besides its elements
+SAME = 0.01  # scores this close on every element: the same evidence
 POLL_SECONDS = 1.0  # how often a Celery run looks at its tasks and the database
 
 
@@ -96,14 +99,28 @@ def screen_claim(claim: Claim, *, before: date | None, limit: int | None = None)
 
 def mark_suspects(rows: list[dict], n_elements: int) -> None:
     """A candidate is a suspected copy when it covers WATCH_COPY_SHARE of the elements and
-    its score leads every other candidate's by WATCH_LEAD: a copied disclosure stands out
-    from the rest of DefPub, while an application on a crowded topic finds many
-    publications alike (chosen on dev, docs/watch.md)."""
+    its whole-claim score (its score, for a claim of one element) leads every other
+    candidate's by WATCH_LEAD: a copied disclosure stands out from the rest of DefPub as a
+    whole, while an application on a crowded topic finds many publications alike. A
+    candidate with the same evidence on every element (the same text published twice) is
+    not "another" (chosen on dev and train, docs/watch.md)."""
     needed = settings.WATCH_COPY_SHARE * n_elements
     for row in rows:
-        others = max((other["score"] for other in rows if other is not row), default=0.0)
-        row["lead"] = round(row["score"] - others, 4)
+        others = [other for other in rows if other is not row and not _same(other, row)]
+        row["lead"] = round(_whole(row) - max(map(_whole, others), default=0.0), 4)
         row["suspected"] = row["coverage"] >= needed and row["lead"] >= settings.WATCH_LEAD
+
+
+def _whole(row: dict) -> float:
+    return row["score"] if row.get("claim_score") is None else row["claim_score"]
+
+
+def _same(a: dict, b: dict) -> bool:
+    pairs = [(x["score"], y["score"]) for x, y in zip(a["elements"], b["elements"],
+                                                       strict=True)]
+    pairs.append((a.get("claim_score"), b.get("claim_score")))
+    return all(x == y or (x is not None and y is not None and abs(x - y) <= SAME)
+               for x, y in pairs)
 
 
 def _candidate(publication, score: float, element_evidence: list[dict[int, float]],
