@@ -59,7 +59,15 @@ import time_machine  # noqa: E402
 from django.conf import settings  # noqa: E402
 from search_mixed import cache_path, load_cache, patents, use_cache  # noqa: E402
 from search_quality import reset_database  # noqa: E402
-from watch_quality import EARLIEST, PUBLISHED_AT, application, elements_of, reset_review, split_apps  # noqa: E402
+from watch_quality import (  # noqa: E402
+    EARLIEST,
+    PUBLISHED_AT,
+    application,
+    duplicates,
+    elements_of,
+    reset_review,
+    split_apps,
+)
 
 from defpub.management.commands.run import embedding_env  # noqa: E402
 from defpub.models import Disclosure, Organisation, Publication  # noqa: E402
@@ -209,17 +217,30 @@ def profile(ids: list[int], n: int) -> None:
 
 
 def quality_figures(quality: dict, keys: dict[str, str]) -> dict:
+    """Copies caught (with the copied disclosure, in either language, or its duplicate
+    first) and controls flagged, from the saved results; controls whose disclosure is
+    published under another key are left out (bench/watch_quality.py, duplicates())."""
+    train = {f"train-{i}": p.abstract["en"] for i, p in enumerate(patents(("train",)))}
+    published = train | {app["key"]: app["abstract"]["en"]
+                         for apps in quality.values() for app in apps if app["copy"]}
+    dupes = duplicates(quality, published)
     saved = {r.filing.number: r for r in ScreeningResult.objects.select_related("filing")}
     figures = {}
     for split, apps in quality.items():
         copies = [a for a in apps if a["copy"]]
         caught = [a for a in copies if saved[a["key"]].suspected]
-        first = [a for a in caught
-                 if keys.get(saved[a["key"]].candidates[0]["publication"]) == a["key"]]
-        flagged = [a for a in apps if not a["copy"] and saved[a["key"]].suspected]
+        first = [a for a in caught if patent_of(keys.get(
+            saved[a["key"]].candidates[0]["publication"], "")) in {a["key"]} | dupes[a["key"]]]
+        controls = [a for a in apps if not a["copy"] and not dupes[a["key"]]]
+        flagged = [a for a in controls if saved[a["key"]].suspected]
         figures[split] = {"copies": len(copies), "caught": len(caught), "first": len(first),
-                          "controls": len(apps) - len(copies), "flagged": len(flagged)}
+                          "controls": len(controls), "flagged": len(flagged)}
     return figures
+
+
+def patent_of(key: str) -> str:
+    """A publication's patent: train-en-7 and train-zh-7 are train-7."""
+    return re.sub(r"^train-(en|zh)-", "train-", key)
 
 
 def main() -> int:
