@@ -39,6 +39,7 @@ django.setup()
 
 import numpy as np  # noqa: E402
 import time_machine  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from search_mixed import cache_path, load_cache, patents, use_cache  # noqa: E402
 from search_quality import reset_database  # noqa: E402
@@ -130,7 +131,9 @@ def verdict(candidates: list[dict], threshold: float, share: float,
     flagged = []
     for row in rows:
         coverage = sum(s is not None and s >= threshold for s in row["scores"])
-        if coverage >= needed and row["lead"] >= lead:
+        whole = row["score"] if row["claim_score"] is None else row["claim_score"]
+        if (coverage >= needed and row["lead"] >= lead
+                and whole >= settings.WATCH_CLAIM_THRESHOLD):
             flagged.append((-coverage, -row["score"], row["key"]))
     return bool(flagged), min(flagged)[2] if flagged else None
 

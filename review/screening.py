@@ -32,7 +32,8 @@ from search.text import detect_lang
 EXCERPT = 300  # characters of a passage kept in a candidate
 WHOLE_PIECES = 2  # pieces of the whole claim searched besides its elements
 SAME = 0.01  # scores this close on every element: the same evidence
-POLL_SECONDS = 1.0  # how often a Celery run looks at its tasks and the database
+POLL_SECONDS = 1.0  # how often a Celery run counts its saved results
+RESULTS_EVERY = 10  # polls: how often it asks the result backend about every task
 
 
 @dataclass
@@ -103,12 +104,15 @@ def mark_suspects(rows: list[dict], n_elements: int) -> None:
     candidate's by WATCH_LEAD: a copied disclosure stands out from the rest of DefPub as a
     whole, while an application on a crowded topic finds many publications alike. A
     candidate with the same evidence on every element (the same text published twice) is
-    not "another" (chosen on dev and train, docs/watch.md)."""
+    not "another". The whole-claim score must also reach WATCH_CLAIM_THRESHOLD: where
+    DefPub holds little on a topic, a loosely related publication leads too (chosen on dev
+    and train, docs/watch.md)."""
     needed = settings.WATCH_COPY_SHARE * n_elements
     for row in rows:
         others = [other for other in rows if other is not row and not _same(other, row)]
         row["lead"] = round(_whole(row) - max(map(_whole, others), default=0.0), 4)
-        row["suspected"] = row["coverage"] >= needed and row["lead"] >= settings.WATCH_LEAD
+        row["suspected"] = (row["coverage"] >= needed and row["lead"] >= settings.WATCH_LEAD
+                            and _whole(row) >= settings.WATCH_CLAIM_THRESHOLD)
 
 
 def _whole(row: dict) -> float:
@@ -245,24 +249,35 @@ def _through_celery(filing_ids, run, progress, timeout) -> ScreeningRun:
     # By name (review.tasks imports this module): routed to the `screening` queue.
     pending = {app.send_task("review.screen_filing", args=[pk]): pk for pk in filing_ids}
     deadline = time.monotonic() + timeout
-    nothing_to_screen, shown = 0, -1
+    nothing_to_screen, shown, polls = 0, -1, 0
     while pending and time.monotonic() < deadline:
         _pause()
-        for result in [r for r in pending if r.ready()]:
-            pk = pending.pop(result)
-            if result.successful():
-                outcome = result.get()
-                _count(run, outcome)
-                nothing_to_screen += not outcome["claims"]
-            else:
-                run.failed.append(f"filing {pk}: {result.result!r}")
+        polls += 1
         done = screened_since(filing_ids, started) + nothing_to_screen
+        if polls % RESULTS_EVERY == 0 or done >= len(filing_ids):
+            nothing_to_screen += _collect(pending, run)
+            done = screened_since(filing_ids, started) + nothing_to_screen
         if progress and (done != shown or not pending):
             shown = done
             progress(len(filing_ids) if not pending else done, len(filing_ids))
     run.failed += [f"filing {pk}: not screened within {timeout:.0f} s"
                    for pk in pending.values()]
     return run
+
+
+def _collect(pending: dict, run: ScreeningRun) -> int:
+    """Count the finished tasks (one round trip each to the result backend) and drop them
+    from `pending`; returns how many had no independent claim to screen."""
+    nothing = 0
+    for result in [r for r in pending if r.ready()]:
+        pk = pending.pop(result)
+        if result.successful():
+            outcome = result.get()
+            _count(run, outcome)
+            nothing += not outcome["claims"]
+        else:
+            run.failed.append(f"filing {pk}: {result.result!r}")
+    return nothing
 
 
 def _pause() -> None:
