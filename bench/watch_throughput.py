@@ -57,10 +57,10 @@ django.setup()
 import numpy as np  # noqa: E402
 import time_machine  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
 from search_mixed import cache_path, load_cache, patents, use_cache  # noqa: E402
 from search_quality import reset_database  # noqa: E402
 from watch_quality import (  # noqa: E402
-    EARLIEST,
     PUBLISHED_AT,
     application,
     duplicates,
@@ -69,6 +69,7 @@ from watch_quality import (  # noqa: E402
     split_apps,
 )
 
+from defpub.celery import app  # noqa: E402
 from defpub.management.commands.run import embedding_env  # noqa: E402
 from defpub.models import Disclosure, Organisation, Publication  # noqa: E402
 from defpub.services.publication import publish_batch  # noqa: E402
@@ -133,6 +134,8 @@ def publish(rows: list[tuple[str, str, str]]) -> dict[str, str]:
         if i % 1000 == 0:
             print(f"indexed {i}/{len(publications)}", file=sys.stderr)
     services.rebuild_term_stats()
+    with connection.cursor() as cursor:  # as autovacuum would, before the planner needs it
+        cursor.execute("ANALYZE search_passage, search_passagevector")
     print(f"indexed {len(publications)} in {time.perf_counter() - started:.0f} s",
           file=sys.stderr)
     return keys
@@ -250,10 +253,19 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--profile", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=4 * 3600)
+    parser.add_argument("--reuse", action="store_true",
+                        help="screen the last run's applications again (nothing rebuilt)")
     parser.add_argument("--embed-only", action="store_true",
                         help="only fill the embedding cache for the publications")
     args = parser.parse_args()
     quality = {split: split_apps(split, SEED) for split in ("dev", "test")}
+    if args.reuse:  # the publications and applications of the last run
+        keys = {p.number: p.disclosure.external_id
+                for p in Publication.objects.select_related("disclosure")}
+        ids = list(Filing.objects.order_by("pk").values_list("pk", flat=True))
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE review_watchcase, review_screeningresult CASCADE")
+        return screen(args, quality, keys, ids)
     if args.embed_only:
         embed_missing([c for _, lang, text in corpus(args.publications, quality)
                        for c in chunk_record({"abstract": {lang: text}})])
@@ -262,10 +274,16 @@ def main() -> int:
     reset_review()
     keys = publish(corpus(args.publications, quality))
     ids = applications(args.applications, quality)
-    print(f"{len(ids)} applications (earliest date {EARLIEST}), "
-          f"{ScreeningResult.objects.count()} screened", file=sys.stderr)
     if args.profile:
         profile(ids, args.profile)
+    return screen(args, quality, keys, ids)
+
+
+def screen(args, quality: dict, keys: dict[str, str], ids: list[int]) -> int:
+    """Screen the applications as Celery work (a worker started here) and print the
+    figures."""
+    with app.connection_for_write() as broker:  # nothing left queued by an interrupted run
+        broker.default_channel.queue_purge("screening")
     worker = start_worker(args.concurrency)
     try:
         started = time.perf_counter()
@@ -277,7 +295,8 @@ def main() -> int:
         worker.wait(120)
     per_hour = 3600 * run.filings / elapsed
     print(f"\n{Publication.objects.count():,} publications, "
-          f"{Passage.objects.count():,} passages; worker -c {args.concurrency}")
+          f"{Passage.objects.count():,} passages; worker -c {args.concurrency}, "
+          f"load average {os.getloadavg()[0]:.1f} at the end")
     print("| measure | value |\n|---|---:|")
     print(f"| applications screened (failed) | {run.filings:,} ({len(run.failed)}) |")
     print(f"| independent claims | {run.claims:,} |")

@@ -114,11 +114,13 @@ def nearest_each(model: str, vectors: list, filters: Filters) -> list[list[Row]]
     where, params = filters.sql("v")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT q.i, n.* FROM unnest(%s::int[], %s::text[]) AS q(i, vec) "  # noqa: S608
+            # The vectors arrive typed: a text cast inside the lateral would be parsed again
+            # for every row of a sequential scan.
+            f"SELECT q.i, n.* FROM unnest(%s::int[], %s::vector({dim})[]) AS q(i, vec) "  # noqa: S608
             f"CROSS JOIN LATERAL (SELECT v.passage_id, v.publication_id, v.lang, "
-            f"1 - (v.embedding::vector({dim}) <=> q.vec::vector({dim})) AS similarity "
+            f"1 - (v.embedding::vector({dim}) <=> q.vec) AS similarity "
             f"FROM search_passagevector v WHERE v.model = %s{where} "
-            f"ORDER BY v.embedding::vector({dim}) <=> q.vec::vector({dim}) LIMIT %s) n",
+            f"ORDER BY v.embedding::vector({dim}) <=> q.vec LIMIT %s) n",
             [list(range(len(vectors))), [literal(v) for v in vectors], model, *params,
              CANDIDATES],
         )
