@@ -1,8 +1,8 @@
 """Candidate passages from the index, for the engine (search/engine.py) to score: each
 dense model's nearest passages and the cosines of given passages, by SQL with the query's
-filters, and BM25's (search/lexical.py) of a piece or of its dictionary translation. A
-query cut into pieces (pasted claims, a claim's elements) is answered in one
-statement per model and language for all its pieces (nearest_each, similarities_each)."""
+filters, and BM25's (search/lexical.py) of a piece or of its dictionary translation. The
+nearest passages of a query cut into pieces (pasted claims, a claim's elements) come from
+one statement per model and language for all its pieces (nearest_each)."""
 
 from dataclasses import dataclass
 from datetime import datetime
