@@ -1,7 +1,8 @@
 """Screening quality and throughput: are copies of published disclosures caught, and are
 unrelated applications left alone?
 
-    DEFPUB_HOME=/tmp/defpub-watch .venv/bin/python bench/watch_quality.py [--background 400]
+    DEFPUB_HOME=/tmp/defpub-watch .venv/bin/python bench/watch_quality.py [--train]
+        [--background 400] [--analyse]
 
 Data: the label-0 English-Chinese patent pairs of ../shared/data/xling-patents. In the dev
 and test splits, each patent becomes an English "application": one independent claim whose
@@ -9,14 +10,18 @@ elements are its English abstract's sentences (at most MAX_ELEMENTS). By a seede
 half of them are copies: their Chinese abstract is published in DefPub before the
 application's earliest date; the other half are controls: their twin is not published.
 Train patents' Chinese abstracts (--background of them) are published beside them as
-distractors. Every application is screened by the real service (review.screening), in one
-database, with the configured embedding model.
+distractors; with --train they are screened too, each a copy and also a simulated control
+(its twin left out of its candidates). Every application is screened by the real service
+(review.screening), in one database, with the configured embedding model.
 
-The thresholds (WATCH_ELEMENT_THRESHOLD, WATCH_COPY_SHARE) are chosen on dev: the pair that
-catches the most copies with their copied disclosure first while flagging at most
-MAX_FALSE_ALARMS of the controls. The figures on test are then reported with their counts:
-copies caught (a case opens), copied disclosure first (it is the top candidate of a case),
-controls flagged. Throughput: applications screened (and saved) per hour.
+A control whose disclosure is published under another key (the data holds a few patents
+twice: duplicates()) is left out, and a copy's twin's duplicate counts as its disclosure.
+The thresholds (WATCH_ELEMENT_THRESHOLD, WATCH_COPY_SHARE, WATCH_LEAD) are chosen on dev
+and the train split's simulated controls: the most copies caught with their copied
+disclosure first while flagging at most MAX_FALSE_ALARMS of each set's controls. The
+figures on test are then reported with their counts: copies caught (a case opens), copied
+disclosure first (it is the top candidate of a case), controls flagged. --analyse
+re-chooses from the last run's saved candidates ($DEFPUB_HOME/watch-candidates.json).
 """
 
 import argparse
