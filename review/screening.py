@@ -4,18 +4,22 @@ For each independent claim, each element and the claim whole are searched in one
 call (one model call per claim: search.engine.score_pieces), in both languages, with a
 strict cut-off at the filing's earliest effective date. A candidate publication carries,
 for every element, its best passage and that passage's score; its coverage is how many
-elements score at least WATCH_ELEMENT_THRESHOLD. A claim is a suspected copy when one
-publication covers at least WATCH_COPY_SHARE of its elements; the filing then gets a watch
-case (review/cases.py). Publications after the cut-off that declare an earlier source date
-are listed apart: the ledger does not prove that date.
+elements score at least WATCH_ELEMENT_THRESHOLD, and its claim score is its best passages'
+mean score for the whole claim. A claim is a suspected copy when one publication covers at
+least WATCH_COPY_SHARE of its elements and its claim score leads every other's by
+WATCH_LEAD (mark_suspects); the filing then gets a watch case (review/cases.py).
+Publications after the cut-off that declare an earlier source date are listed apart: the
+ledger does not prove that date.
 """
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from defpub.models import Publication
 from review.models import Claim, Filing, ScreeningResult
@@ -27,6 +31,9 @@ from search.text import detect_lang
 
 EXCERPT = 300  # characters of a passage kept in a candidate
 WHOLE_PIECES = 2  # pieces of the whole claim searched besides its elements
+SAME = 0.01  # scores this close on every element: the same evidence
+POLL_SECONDS = 1.0  # how often a Celery run counts its saved results
+RESULTS_EVERY = 10  # polls: how often it asks the result backend about every task
 
 
 @dataclass
@@ -74,6 +81,7 @@ def screen_claim(claim: Claim, *, before: date | None, limit: int | None = None)
     for entry in ranked:
         publication = publications[entry.publication_id]
         row = _candidate(publication, entry.score, evidence[:n_elements], owners)
+        row["claim_score"] = _whole_score(publication.pk, evidence[n_elements:], owners)
         if limit_at is None or publication.published_at < limit_at:
             proper.append(row)
         else:  # admitted only by its declared source date
@@ -92,14 +100,31 @@ def screen_claim(claim: Claim, *, before: date | None, limit: int | None = None)
 
 def mark_suspects(rows: list[dict], n_elements: int) -> None:
     """A candidate is a suspected copy when it covers WATCH_COPY_SHARE of the elements and
-    its score leads every other candidate's by WATCH_LEAD: a copied disclosure stands out
-    from the rest of DefPub, while an application on a crowded topic finds many
-    publications alike (chosen on dev, docs/watch.md)."""
+    its whole-claim score (its score, for a claim of one element) leads every other
+    candidate's by WATCH_LEAD: a copied disclosure stands out from the rest of DefPub as a
+    whole, while an application on a crowded topic finds many publications alike. A
+    candidate with the same evidence on every element (the same text published twice) is
+    not "another". The whole-claim score must also reach WATCH_CLAIM_THRESHOLD: where
+    DefPub holds little on a topic, a loosely related publication leads too (chosen on dev
+    and train, docs/watch.md)."""
     needed = settings.WATCH_COPY_SHARE * n_elements
     for row in rows:
-        others = max((other["score"] for other in rows if other is not row), default=0.0)
-        row["lead"] = round(row["score"] - others, 4)
-        row["suspected"] = row["coverage"] >= needed and row["lead"] >= settings.WATCH_LEAD
+        others = [other for other in rows if other is not row and not _same(other, row)]
+        row["lead"] = round(_whole(row) - max(map(_whole, others), default=0.0), 4)
+        row["suspected"] = (row["coverage"] >= needed and row["lead"] >= settings.WATCH_LEAD
+                            and _whole(row) >= settings.WATCH_CLAIM_THRESHOLD)
+
+
+def _whole(row: dict) -> float:
+    return row["score"] if row.get("claim_score") is None else row["claim_score"]
+
+
+def _same(a: dict, b: dict) -> bool:
+    pairs = [(x["score"], y["score"]) for x, y in zip(a["elements"], b["elements"],
+                                                       strict=True)]
+    pairs.append((a.get("claim_score"), b.get("claim_score")))
+    return all(x == y or (x is not None and y is not None and abs(x - y) <= SAME)
+               for x, y in pairs)
 
 
 def _candidate(publication, score: float, element_evidence: list[dict[int, float]],
@@ -115,6 +140,15 @@ def _candidate(publication, score: float, element_evidence: list[dict[int, float
     return {"publication": publication.number, "publication_id": publication.pk,
             "published_at": publication.published_at.isoformat(), "score": round(score, 4),
             "coverage": sum(e["discloses"] for e in elements), "elements": elements}
+
+
+def _whole_score(publication_id: int, whole: list[dict[int, float]],
+                 owners: dict[int, int]) -> float | None:
+    """The publication's best passage score for each piece of the whole claim, averaged
+    (None for a claim of one element, which is searched whole)."""
+    best = [max((s for pid, s in scores.items() if owners[pid] == publication_id),
+                default=min(scores.values(), default=0.0)) for scores in whole]
+    return round(sum(best) / len(best), 4) if best else None
 
 
 def _attach_passages(rows: list[dict], claim: Claim) -> None:
@@ -207,23 +241,50 @@ def _count(run: ScreeningRun, outcome: dict) -> None:
 
 
 def _through_celery(filing_ids, run, progress, timeout) -> ScreeningRun:
-    import time
-
+    """Queue one task per filing and wait; progress counts the filings whose results the
+    workers have saved since (from the database), and those with nothing to screen."""
     from defpub.celery import app
 
+    started = timezone.now()
     # By name (review.tasks imports this module): routed to the `screening` queue.
     pending = {app.send_task("review.screen_filing", args=[pk]): pk for pk in filing_ids}
     deadline = time.monotonic() + timeout
+    nothing_to_screen, shown, polls = 0, -1, 0
     while pending and time.monotonic() < deadline:
-        for result in [r for r in pending if r.ready()]:
-            pk = pending.pop(result)
-            if result.successful():
-                _count(run, result.get())
-            else:
-                run.failed.append(f"filing {pk}: {result.result!r}")
-            if progress:
-                progress(len(filing_ids) - len(pending), len(filing_ids))
-        time.sleep(0.2)
+        _pause()
+        polls += 1
+        done = screened_since(filing_ids, started) + nothing_to_screen
+        if polls % RESULTS_EVERY == 0 or done >= len(filing_ids):
+            nothing_to_screen += _collect(pending, run)
+            done = screened_since(filing_ids, started) + nothing_to_screen
+        if progress and (done != shown or not pending):
+            shown = done
+            progress(len(filing_ids) if not pending else done, len(filing_ids))
     run.failed += [f"filing {pk}: not screened within {timeout:.0f} s"
                    for pk in pending.values()]
     return run
+
+
+def _collect(pending: dict, run: ScreeningRun) -> int:
+    """Count the finished tasks (one round trip each to the result backend) and drop them
+    from `pending`; returns how many had no independent claim to screen."""
+    nothing = 0
+    for result in [r for r in pending if r.ready()]:
+        pk = pending.pop(result)
+        if result.successful():
+            outcome = result.get()
+            _count(run, outcome)
+            nothing += not outcome["claims"]
+        else:
+            run.failed.append(f"filing {pk}: {result.result!r}")
+    return nothing
+
+
+def _pause() -> None:
+    time.sleep(POLL_SECONDS)
+
+
+def screened_since(filing_ids: list[int], started) -> int:
+    """How many of the filings have screening results saved since `started`."""
+    return (ScreeningResult.objects.filter(filing_id__in=filing_ids, screened_at__gte=started)
+            .values("filing_id").distinct().count())

@@ -9,22 +9,29 @@ own language, of its dictionary translation in the other) are scored on one scal
 (search/fusion.py), so neither a second language nor more passages lift it.
 """
 
-# size: 458 lines until the screening branch (screen2) lands; it splits the calibration out
-
 import statistics
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from defpub.models import Publication
 from search import fusion, highlight, lexical, pieces
-from search.embedding import english_model, get_embedder, model_dimension
+from search.embedding import english_model, get_embedder
+from search.retrieval import (
+    Filters,
+    Lexical,
+    Row,
+    bm25,
+    nearest_each,
+    translated_piece,
+    tune_ann,
+)
+from search.retrieval import nearest as _nearest
+from search.retrieval import similarities as _similarities
+from search.retrieval import tune_ann as _tune_ann  # noqa: F401 (tests, benches)
 from search.text import detect_lang
-from search.translate import dictionary
 
-CANDIDATES = 100  # passages per retriever and query piece
 ENGLISH_SHARE = 0.8  # the English model's share of an English passage's dense score (dev)
 # BM25's share of a passage's score, by (query language, passage language): BM25 of the
 # query for its own language, of its dictionary translation for the other one. Chosen on the
@@ -93,47 +100,6 @@ class Result:
     source_date: str = ""  # YYYY-MM-DD
 
 
-@dataclass(frozen=True)
-class Lexical:
-    """One BM25 list of a query piece: the text searched, in `lang`, and what it found."""
-
-    text: str
-    lang: str
-    rows: list[tuple[int, int, float]]  # (passage id, publication id, BM25 score), best first
-    statistics: lexical.Statistics  # the text's terms and their statistics
-
-
-@dataclass(frozen=True)
-class Filters:
-    before: datetime | None = None
-    ipc: str | None = None
-    lang: str | None = None
-    exclude: int | None = None  # a publication id left out (more like this)
-    # which date `before` applies to: "published" (the DefPub date) or "source" (the declared
-    # source date; records that declare none are compared by their DefPub date)
-    date_field: str = "published"
-
-    def sql(self, alias: str) -> tuple[str, list]:
-        clauses, params = [], []
-        if self.exclude is not None:
-            clauses.append(f"{alias}.publication_id <> %s")
-            params.append(self.exclude)
-        if self.before is not None and self.date_field == "source":
-            clauses.append(f"COALESCE({alias}.source_date < %s, {alias}.published_at < %s)")
-            params += [self.before.date(), self.before]
-        elif self.before is not None:
-            clauses.append(f"{alias}.published_at < %s")
-            params.append(self.before)
-        if self.ipc:
-            clauses.append(f"EXISTS (SELECT 1 FROM unnest({alias}.ipc) AS code "  # noqa: S608
-                           "WHERE code LIKE %s)")
-            params.append(self.ipc.strip().upper().replace("%", "") + "%")
-        if self.lang:
-            clauses.append(f"{alias}.lang = %s")
-            params.append(self.lang)
-        return "".join(f" AND {clause}" for clause in clauses), params
-
-
 def cutoff(before: date | datetime | None) -> datetime | None:
     """A priority date means: published strictly before that day began, in UTC."""
     if before is None or isinstance(before, datetime):
@@ -177,20 +143,27 @@ def score_pieces(pieces: list[str], filters: Filters) -> tuple[
     owners: dict[int, int] = {}  # passage id -> publication id
     hits: dict[int, PassageHit] = {}
     shown_terms = list(pieces)
+    langs = [doc_lang for doc_lang in DOC_LANGS if filters.lang in (None, doc_lang)]
     with transaction.atomic():  # SET LOCAL needs a transaction
-        _tune_ann()
+        tune_ann()
+        near = {doc_lang: nearest_each(embedder.name, list(vectors),
+                                       replace(filters, lang=doc_lang)) for doc_lang in langs}
+        english_near = dict(zip(english, nearest_each(
+            english_model(), list(english.values()), replace(filters, lang="en")),
+            strict=True)) if english and "en" in langs else {}
         for i, (piece, vector) in enumerate(zip(pieces, vectors, strict=True)):
             query_lang = detect_lang(piece)
-            translated, other = _translated(piece, query_lang)
+            translated, other = translated_piece(piece, query_lang)
             shown_terms.append(translated)
             bm25 = {query_lang: _lexical(piece, query_lang, filters, hits),
                     other: _lexical(translated, other, filters, hits)}
             scores: dict[int, float] = {}
-            for doc_lang in DOC_LANGS:
-                if filters.lang in (None, doc_lang):
-                    scores |= _evidence(
-                        Query(query_lang, vector, english.get(i) if doc_lang == "en" else None),
-                        doc_lang, bm25[doc_lang], filters, hits, owners)
+            for doc_lang in langs:
+                query = Query(query_lang, vector, nearest=near[doc_lang][i])
+                if doc_lang == "en" and i in english:
+                    query = replace(query, english_vector=english[i],
+                                    english_nearest=english_near[i])
+                scores |= _evidence(query, doc_lang, bm25[doc_lang], filters, hits, owners)
             evidence.append(scores)
     return evidence, owners, hits, shown_terms
 
@@ -205,23 +178,30 @@ def more_like_this(number: str, *, before=None, ipc=None, lang=None, limit: int 
                   exclude=publication.pk, date_field=date_field)
 
 
-def _tune_ann() -> None:
-    with connection.cursor() as cursor:
-        # pgvector 0.8: keep scanning the graph until enough rows pass the filters.
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        # 400 keeps ANN recall@10 >= 0.95 at 1M passages (docs/benchmarks.md, search speed).
-        cursor.execute("SET LOCAL hnsw.ef_search = %s",
-                       [max(CANDIDATES, settings.SEARCH_EF_SEARCH)])
-
-
 def _english_vectors(pieces: list[str]) -> dict[int, object]:
     """The English model's query vectors for the English pieces, by piece number."""
     model = english_model()
     wanted = [i for i, piece in enumerate(pieces) if detect_lang(piece) == "en"]
     if not model or not wanted:
         return {}
-    rows = get_embedder(model).embed([pieces[i] for i in wanted], role="query")
-    return dict(zip(wanted, rows, strict=True))
+    embedder, vectors = get_embedder(model), {}
+    for group in _length_groups(wanted, pieces):
+        rows = embedder.embed([pieces[i] for i in group], role="query")
+        vectors |= dict(zip(group, rows, strict=True))
+    return vectors
+
+
+def _length_groups(wanted: list[int], pieces: list[str]) -> list[list[int]]:
+    """The pieces in groups whose longest is at most twice their shortest: the English
+    model pads a batch to its longest text, so a claim's short elements beside its whole
+    text would cost as much as that many whole texts (e5's engine does not pad)."""
+    groups: list[list[int]] = []
+    for i in sorted(wanted, key=lambda i: len(pieces[i])):
+        if groups and len(pieces[i]) <= 2 * max(1, len(pieces[groups[-1][0]])):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    return groups
 
 
 @dataclass(frozen=True)
@@ -231,6 +211,9 @@ class Query:
     lang: str
     vector: object  # the main model's query vector
     english_vector: object = None  # the English model's, for an English piece on English
+    # each model's nearest passages when the caller has them (engine.score_pieces)
+    nearest: list[Row] | None = None
+    english_nearest: list[Row] | None = None
 
 
 def _evidence(query: Query, doc_lang: str, bm25: Lexical, filters: Filters,
@@ -254,11 +237,13 @@ def _evidence(query: Query, doc_lang: str, bm25: Lexical, filters: Filters,
     found: dict[int, set[str]] = {}  # passage id -> the retrievers that found it
     cosine: dict[int, float] = {}
     english: dict[int, float] = {}
-    for scores, name, vector in ((cosine, main, query.vector),
-                                 (english, model, query.english_vector)):
+    for scores, name, vector, rows in ((cosine, main, query.vector, query.nearest),
+                                       (english, model, query.english_vector,
+                                        query.english_nearest)):
         if vector is None or not name:
             continue
-        for pid, publication_id, _, similarity in _nearest(name, vector, only):
+        for pid, publication_id, _, similarity in (
+                _nearest(name, vector, only) if rows is None else rows):
             owners[pid], scores[pid] = publication_id, similarity
             found.setdefault(pid, set()).add("semantic")
     label = "keyword" if doc_lang == query.lang else "translation"
@@ -323,40 +308,6 @@ def _note_dense(hit: PassageHit, similarity: float) -> None:
     hit.dense = max(hit.dense if hit.dense is not None else -1.0, similarity)
 
 
-def _nearest(model: str, vector, filters: Filters) -> list[tuple[int, int, str, float]]:
-    """(passage id, publication id, language, cosine similarity) of the model's nearest
-    passages that pass the filters, best first."""
-    dim = model_dimension(model)
-    where, params = filters.sql("v")
-    literal = _literal(vector)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # Only our own alias and integer dimension are formatted in; values are parameters.
-            f"SELECT v.passage_id, v.publication_id, v.lang, "  # noqa: S608
-            f"1 - (v.embedding::vector({dim}) <=> %s::vector({dim})) AS similarity "
-            f"FROM search_passagevector v WHERE v.model = %s{where} "
-            f"ORDER BY v.embedding::vector({dim}) <=> %s::vector({dim}) LIMIT %s",
-            [literal, model, *params, literal, CANDIDATES],
-        )
-        rows = cursor.fetchall()
-    return sorted(((pid, pub, lang, float(sim)) for pid, pub, lang, sim in rows),
-                  key=lambda row: -row[3])  # relaxed order: re-sort
-
-
-def _similarities(model: str, vector, passage_ids: list[int]) -> dict[int, float]:
-    """Cosine similarity of the given passages' vectors by the model (those it has)."""
-    if not passage_ids:
-        return {}
-    dim = model_dimension(model)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT passage_id, 1 - (embedding::vector({dim}) <=> %s::vector({dim})) "  # noqa: S608
-            "FROM search_passagevector WHERE model = %s AND passage_id = ANY(%s)",
-            [_literal(vector), model, passage_ids],
-        )
-        return {pid: float(sim) for pid, sim in cursor.fetchall()}
-
-
 def _dense_scale(values: dict[int, float],
                  calibration: tuple[float, float, float] | None) -> dict[int, float]:
     """Cosines on one scale for every language pair (DENSE_SCALE): a cross-language cosine,
@@ -393,33 +344,13 @@ def _standardised(values: dict[int, float],
     return {key: (value - mean) / spread for key, value in values.items()}
 
 
-def _literal(vector) -> str:
-    return "[" + ",".join(f"{x:.7f}" for x in vector) + "]"
-
-
 def _lexical(text: str, lang: str, filters: Filters, hits: dict[int, PassageHit]) -> Lexical:
     """The passages in `lang` for the text's terms, best first (search/lexical.py)."""
-    where, params = filters.sql("p")
-    statistics = lexical.query_terms(text, lang)
-    rows = lexical.ranked(text, lang, where=where, params=params, limit=CANDIDATES,
-                          statistics=statistics)
-    for passage_id, _, passage_lang, score in rows:
-        hit = hits.setdefault(passage_id, _placeholder(passage_id, passage_lang))
-        hit.lexical = max(hit.lexical or 0.0, float(score))
-    return Lexical(text, lang, [(passage_id, publication_id, float(score))
-                                for passage_id, publication_id, _, score in rows], statistics)
-
-
-def _ranking(rows: list[tuple[int, int, float]]) -> list[tuple[int, int]]:
-    return [(passage_id, publication_id) for passage_id, publication_id, _ in rows]
-
-
-def _translated(piece: str, query_lang: str) -> tuple[str, str]:
-    """The piece's dictionary translation and the language it is in."""
-    words = dictionary()
-    if query_lang == "zh":
-        return " ".join(words.chinese_to_english(piece)), "en"
-    return " ".join(words.english_to_chinese(piece)), "zh"
+    found = bm25(text, lang, filters)
+    for passage_id, _, score in found.rows:
+        hit = hits.setdefault(passage_id, _placeholder(passage_id, lang))
+        hit.lexical = max(hit.lexical or 0.0, score)
+    return found
 
 
 def _placeholder(passage_id: int, lang: str) -> PassageHit:

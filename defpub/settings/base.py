@@ -326,12 +326,13 @@ CELERY_TASK_ROUTES = {"review.screen_filing": {"queue": "screening"},
 WORKER_QUEUES = "celery,screening"
 # A suspected copy: one publication discloses at least this share of an independent claim's
 # elements, each with a score of at least WATCH_ELEMENT_THRESHOLD (the engine's calibrated
-# scale: 0 is an unrelated passage, 4 a typical right one). Chosen on dev (docs/watch.md).
-# and its score (the mean of its best passages' scores over the pieces) leads every other
-# candidate's by at least WATCH_LEAD.
-WATCH_COPY_SHARE = env.float("WATCH_COPY_SHARE", default=0.5)
-WATCH_ELEMENT_THRESHOLD = env.float("WATCH_ELEMENT_THRESHOLD", default=3.0)
-WATCH_LEAD = env.float("WATCH_LEAD", default=1.25)
+# scale: 0 is an unrelated passage, 4 a typical right one), and its whole-claim score leads
+# every other candidate's by at least WATCH_LEAD, that score being at least
+# WATCH_CLAIM_THRESHOLD. Chosen on dev and train (docs/watch.md).
+WATCH_COPY_SHARE = env.float("WATCH_COPY_SHARE", default=0.6)
+WATCH_ELEMENT_THRESHOLD = env.float("WATCH_ELEMENT_THRESHOLD", default=1.75)
+WATCH_LEAD = env.float("WATCH_LEAD", default=1.5)
+WATCH_CLAIM_THRESHOLD = env.float("WATCH_CLAIM_THRESHOLD", default=3.0)  # its claim score
 WATCH_CANDIDATES = env.int("WATCH_CANDIDATES", default=10)  # kept per claim
 # Weekly files (docs/watch.md, "Feeds"): beat imports and screens each file dropped here,
 # then moves it to processed/ or failed/. A file is taken once it has not changed for

@@ -177,3 +177,73 @@ def test_a_claims_elements_are_embedded_in_one_model_call(corpus, tmp_path, monk
     monkeypatch.setattr(embedder, "embed", counted)
     _import(tmp_path, COPY)
     assert calls == [5]  # one call: four elements and the claim whole
+
+
+def test_celery_progress_is_read_from_the_database(corpus, tmp_path, capsys, monkeypatch):
+    """`screen_filings --celery` counts what the workers have saved, before the result
+    backend reports a single task done (a stand-in broker: each poll, the "worker" screens
+    the next filing; the backend reports them all at the end)."""
+    from defpub.celery import app
+    from review import screening
+    from review.tasks import screen_filing_task
+
+    _import(tmp_path, COPY, CONTROL, screen=False)
+    queued, saved, reported = [], [], {}
+
+    class Pending:
+        def __init__(self, pk):
+            self.pk = pk
+            queued.append(pk)
+
+        def ready(self):
+            return self.pk in reported
+
+        def successful(self):
+            return True
+
+        def get(self):
+            return reported[self.pk]
+
+    def worker_step():
+        if len(saved) < len(queued):
+            pk = queued[len(saved)]
+            saved.append((pk, screen_filing_task(pk)))
+        else:
+            reported.update(saved)
+
+    monkeypatch.setattr(app, "send_task", lambda name, args: Pending(*args))
+    monkeypatch.setattr(screening, "_pause", worker_step)
+    capsys.readouterr()
+
+    call_command("screen_filings", "--all", "--celery")
+
+    err = capsys.readouterr().err.splitlines()
+    assert [line.split(" (")[0] for line in err] == ["screened 1/2", "screened 2/2"]
+    assert "an hour" in err[0] and "min left" in err[0]
+    assert WatchCase.objects.count() == 1
+
+
+def test_a_suspect_leads_on_the_whole_claim_and_a_duplicate_is_not_another(settings):
+    from review.screening import mark_suspects
+
+    settings.WATCH_ELEMENT_THRESHOLD, settings.WATCH_COPY_SHARE = 1.75, 0.6
+    settings.WATCH_LEAD, settings.WATCH_CLAIM_THRESHOLD = 1.5, 3.0
+
+    def row(number, scores, claim_score):
+        return {"publication": number, "score": sum(scores) / len(scores),
+                "claim_score": claim_score, "coverage": sum(s >= 1.75 for s in scores),
+                "elements": [{"element": i, "score": s} for i, s in enumerate(scores)]}
+
+    copy, twin = row("A", [4.0, 3.0, 2.0], 5.0), row("B", [4.0, 3.0, 2.0], 5.0)
+    crowd = row("C", [3.5, 3.0, 2.5], 3.2)  # as good on the elements, not on the whole
+    mark_suspects([copy, twin, crowd], 3)
+    assert copy["suspected"] and twin["suspected"] and copy["lead"] == 1.8
+    assert not crowd["suspected"]
+
+    close = row("D", [3.0, 3.0, 2.0], 4.0)  # another publication within WATCH_LEAD
+    mark_suspects([copy, close], 3)
+    assert not copy["suspected"] and copy["lead"] == 1.0
+
+    alone = row("E", [3.0, 3.0, 2.0], 2.5)  # leads, but matches the whole claim loosely
+    mark_suspects([alone, row("F", [0.5, 0.2, 0.1], 0.3)], 3)
+    assert alone["lead"] == 2.2 and not alone["suspected"]

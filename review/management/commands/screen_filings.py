@@ -1,5 +1,7 @@
 """python manage.py screen_filings [NUMBER... | --all] [--celery]"""
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 
 from review.screening import filings_screen
@@ -32,12 +34,19 @@ class Command(BaseCommand):
 
 def screen_ids(command: BaseCommand, ids: list[int], *, celery: bool = False,
                timeout: float = 3600.0):
-    """Screen with progress on stderr and a summary on stdout (also import_filings)."""
+    """Screen with progress on stderr (n/N, the rate and the time left, every 5% or so) and
+    a summary on stdout (also import_filings)."""
     step = max(1, len(ids) // 20)
+    started, shown = time.monotonic(), [0]
 
     def progress(done: int, total: int) -> None:
-        if done % step == 0 or done == total:
-            command.stderr.write(f"screened {done}/{total}")
+        if done < shown[0] + step and (done != total or shown[0] == total):
+            return
+        shown[0] = done
+        elapsed = time.monotonic() - started
+        rate = done / elapsed * 3600 if elapsed else 0.0
+        left = f", {(total - done) / rate * 60:.0f} min left" if rate and done < total else ""
+        command.stderr.write(f"screened {done}/{total} ({rate:,.0f} an hour{left})")
 
     run = filings_screen(filing_ids=ids, through_celery=celery, progress=progress,
                          timeout=timeout)
