@@ -72,7 +72,7 @@ from watch_quality import (  # noqa: E402
 from defpub.celery import app  # noqa: E402
 from defpub.management.commands.run import embedding_env  # noqa: E402
 from defpub.models import Disclosure, Organisation, Publication  # noqa: E402
-from defpub.services.publication import publish_batch  # noqa: E402
+from defpub.publications.services import publish_batch  # noqa: E402
 from review.models import Filing, ScreeningResult  # noqa: E402
 from review.screening import filing_screen, filings_screen  # noqa: E402
 from search import services  # noqa: E402

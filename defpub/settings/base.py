@@ -290,7 +290,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp 4): no inline script or style anywhere on our pages;
 # scripts and styles come from our own static files. The API docs pages relax style-src
-# (and Redoc worker-src) per view, in defpub.views.api_docs.
+# (and Redoc worker-src) per view, in defpub/urls.py.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
