@@ -72,6 +72,12 @@ def _member(user, organisation) -> Membership:
     return Membership.objects.get(user=user, organisation=organisation)
 
 
+def _ensure_may(user, disclosure: Disclosure, action: str) -> None:
+    """The user's role and the disclosure's state allow the action (filing/workflow.py)."""
+    ensure_may(disclosure=disclosure, membership=_member(user, disclosure.organisation),
+               action=action)
+
+
 @transaction.atomic
 def disclosure_create(*, organisation: Organisation, by, **fields) -> Disclosure:
     require_filer(_member(by, organisation))
@@ -85,8 +91,7 @@ def disclosure_create(*, organisation: Organisation, by, **fields) -> Disclosure
 @transaction.atomic
 def disclosure_update(*, disclosure: Disclosure, by, **fields) -> Disclosure:
     disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
-    ensure_may(disclosure=disclosure, membership=_member(by, disclosure.organisation),
-               action="edit")
+    _ensure_may(by, disclosure, "edit")
     cleaned = clean_fields(fields)
     changed = [name for name, value in cleaned.items() if getattr(disclosure, name) != value]
     for name in changed:
@@ -101,8 +106,7 @@ def disclosure_update(*, disclosure: Disclosure, by, **fields) -> Disclosure:
 @transaction.atomic
 def disclosure_delete(*, disclosure: Disclosure, by) -> None:
     disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
-    ensure_may(disclosure=disclosure, membership=_member(by, disclosure.organisation),
-               action="delete")
+    _ensure_may(by, disclosure, "delete")
     audit(actor=by, action=AuditAction.DISCLOSURE_DELETE, target=disclosure,
           organisation=disclosure.organisation, title=str(disclosure))
     files = [attachment.file.name for attachment in disclosure.attachments.all()]
@@ -113,8 +117,7 @@ def disclosure_delete(*, disclosure: Disclosure, by) -> None:
 @transaction.atomic
 def disclosure_submit(*, disclosure: Disclosure, by) -> Disclosure:
     disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
-    ensure_may(disclosure=disclosure, membership=_member(by, disclosure.organisation),
-               action="submit")
+    _ensure_may(by, disclosure, "submit")
     problems = submission_problems(disclosure)
     if problems:
         raise ValidationError(problems)
@@ -130,8 +133,7 @@ def disclosure_submit(*, disclosure: Disclosure, by) -> Disclosure:
 def disclosure_return(*, disclosure: Disclosure, by, reason: str = "") -> Disclosure:
     """An admin sends a submitted or approved disclosure back to draft."""
     disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
-    ensure_may(disclosure=disclosure, membership=_member(by, disclosure.organisation),
-               action="return")
+    _ensure_may(by, disclosure, "return")
     disclosure.status = Status.DRAFT
     disclosure.approved_at = disclosure.approved_by = None
     disclosure.save(update_fields=["status", "approved_at", "approved_by", "updated_at"])
@@ -146,8 +148,7 @@ def disclosure_approve(*, disclosure: Disclosure, by, publish_at=None) -> Disclo
     from defpub.publications.services import disclosure_publish
 
     disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
-    ensure_may(disclosure=disclosure, membership=_member(by, disclosure.organisation),
-               action="approve")
+    _ensure_may(by, disclosure, "approve")
     publish_at = publish_at or disclosure.publish_at
     disclosure.status = Status.APPROVED
     disclosure.approved_at = timezone.now()
@@ -169,8 +170,7 @@ def disclosure_approve(*, disclosure: Disclosure, by, publish_at=None) -> Disclo
 def attachment_add(*, disclosure: Disclosure, by, name: str, content: bytes,
                    role: str = AttachmentRole.ATTACHMENT) -> Attachment:
     disclosure = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
-    ensure_may(disclosure=disclosure, membership=_member(by, disclosure.organisation),
-               action="edit")
+    _ensure_may(by, disclosure, "edit")
     checked = check_upload(name=name, content=content)  # raises before anything is stored
     if role == AttachmentRole.FIGURE and not checked.media_type.startswith("image/"):
         raise ValidationError(_("Only images (PNG, JPEG, SVG) can be figures."), code="not_image")
@@ -196,8 +196,7 @@ def attachment_add(*, disclosure: Disclosure, by, name: str, content: bytes,
 @transaction.atomic
 def attachment_remove(*, attachment: Attachment, by) -> None:
     disclosure = Disclosure.objects.select_for_update().get(pk=attachment.disclosure_id)
-    ensure_may(disclosure=disclosure, membership=_member(by, disclosure.organisation),
-               action="edit")
+    _ensure_may(by, disclosure, "edit")
     audit(actor=by, action=AuditAction.ATTACHMENT_REMOVE, target=attachment,
           organisation=disclosure.organisation, disclosure=disclosure.pk,
           sha256=attachment.sha256, name=attachment.display_name)
